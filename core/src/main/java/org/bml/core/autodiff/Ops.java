@@ -1,0 +1,616 @@
+package org.bml.core.autodiff;
+
+import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Log1p;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The differentiable ops. Each computes its value eagerly with ND4J and, under grad mode when an
+ * input requires a gradient, records a backward rule written with these same ops, so every
+ * derivative is itself differentiable. Composite ops (losses, batch-norm, distances, pooling) are
+ * compositions and inherit exactness from their parts.
+ *
+ * <p>Shapes follow NumPy broadcasting for element-wise binary ops. Mixed dtypes are an error.
+ * Axes may be negative (counted from the end).
+ */
+public final class Ops {
+  private Ops() {}
+
+  // ---------------------------------------------------------------- recording
+
+  static Tensor record(String op, INDArray value, Tensor[] inputs, BackwardFn backward) {
+    if (Anomaly.isOn()) {
+      Anomaly.check("op '" + op + "'", value, inputs);
+    }
+    if (GradMode.isEnabled()) {
+      for (Tensor in : inputs) {
+        if (in.requiresGrad()) {
+          return new Tensor(value, true, new Node(op, inputs, backward), null);
+        }
+      }
+    }
+    return Tensor.constant(value);
+  }
+
+  private static Tensor[] grads(Tensor... g) {
+    return g;
+  }
+
+  static void checkSameDtype(String op, Tensor a, Tensor b) {
+    if (a.dtype() != b.dtype()) {
+      throw new IllegalArgumentException("op '" + op + "': dtype mismatch " + a.dtype() + " vs " + b.dtype()
+          + " (shapes " + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()) + ")");
+    }
+  }
+
+  static void checkSameShape(String op, Tensor a, Tensor b) {
+    if (!Arrays.equals(a.shape(), b.shape())) {
+      throw new IllegalArgumentException("op '" + op + "': shapes " + Arrays.toString(a.shape()) + " and "
+          + Arrays.toString(b.shape()) + " differ");
+    }
+    checkSameDtype(op, a, b);
+  }
+
+  /** A constant of x's dtype holding value c (a scalar, shape []). */
+  public static Tensor scalar(double c, DataType dtype) {
+    return Tensor.constant(Nd4j.scalar(dtype, c));
+  }
+
+  // ---------------------------------------------------------------- element-wise binary (broadcasting)
+
+  public static Tensor add(Tensor a, Tensor b) {
+    checkSameDtype("add", a, b);
+    long[] shape = Nd.broadcastShape("add", a.shape(), b.shape());
+    INDArray v = sameShape(a, b) ? a.value().add(b.value()) : bcast(a, shape).add(bcast(b, shape));
+    return record("add", v, new Tensor[] {a, b}, (g, out, need) -> grads(
+        need[0] ? sumTo(g, a.shape()) : null,
+        need[1] ? sumTo(g, b.shape()) : null));
+  }
+
+  public static Tensor sub(Tensor a, Tensor b) {
+    checkSameDtype("sub", a, b);
+    long[] shape = Nd.broadcastShape("sub", a.shape(), b.shape());
+    INDArray v = sameShape(a, b) ? a.value().sub(b.value()) : bcast(a, shape).sub(bcast(b, shape));
+    return record("sub", v, new Tensor[] {a, b}, (g, out, need) -> grads(
+        need[0] ? sumTo(g, a.shape()) : null,
+        need[1] ? neg(sumTo(g, b.shape())) : null));
+  }
+
+  public static Tensor mul(Tensor a, Tensor b) {
+    checkSameDtype("mul", a, b);
+    long[] shape = Nd.broadcastShape("mul", a.shape(), b.shape());
+    INDArray v = sameShape(a, b) ? a.value().mul(b.value()) : bcast(a, shape).mul(bcast(b, shape));
+    return record("mul", v, new Tensor[] {a, b}, (g, out, need) -> grads(
+        need[0] ? sumTo(mul(g, b), a.shape()) : null,
+        need[1] ? sumTo(mul(g, a), b.shape()) : null));
+  }
+
+  public static Tensor div(Tensor a, Tensor b) {
+    checkSameDtype("div", a, b);
+    long[] shape = Nd.broadcastShape("div", a.shape(), b.shape());
+    INDArray v = sameShape(a, b) ? a.value().div(b.value()) : bcast(a, shape).div(bcast(b, shape));
+    return record("div", v, new Tensor[] {a, b}, (g, out, need) -> grads(
+        need[0] ? sumTo(div(g, b), a.shape()) : null,
+        need[1] ? sumTo(neg(div(mul(g, out), b)), b.shape()) : null));
+  }
+
+  private static boolean sameShape(Tensor a, Tensor b) {
+    return Arrays.equals(a.shape(), b.shape());
+  }
+
+  // ND4J broadcasts equal-rank arrays along size-1 dims; lower ranks are padded with leading 1s.
+  private static INDArray bcast(Tensor t, long[] shape) {
+    INDArray v = t.value();
+    if (v.rank() == shape.length) {
+      return v;
+    }
+    if (v.rank() == 0) {
+      return Nd.broadcastTo(v, shape);
+    }
+    return v.reshape(Nd.padLeft(v.shape(), shape.length));
+  }
+
+  /** x + c for a constant c. */
+  public static Tensor addScalar(Tensor x, double c) {
+    return record("addScalar", x.value().add(c), new Tensor[] {x}, (g, out, need) -> grads(g));
+  }
+
+  /** c · x for a constant c. */
+  public static Tensor mulScalar(Tensor x, double c) {
+    return record("mulScalar", x.value().mul(c), new Tensor[] {x}, (g, out, need) -> grads(mulScalar(g, c)));
+  }
+
+  /** c - x for a constant c. */
+  public static Tensor rsubScalar(Tensor x, double c) {
+    return record("rsubScalar", x.value().rsub(c), new Tensor[] {x}, (g, out, need) -> grads(neg(g)));
+  }
+
+  // ---------------------------------------------------------------- element-wise unary
+
+  public static Tensor neg(Tensor x) {
+    return record("neg", x.value().neg(), new Tensor[] {x}, (g, out, need) -> grads(neg(g)));
+  }
+
+  public static Tensor exp(Tensor x) {
+    return record("exp", Transforms.exp(x.value(), true), new Tensor[] {x}, (g, out, need) -> grads(mul(g, out)));
+  }
+
+  public static Tensor log(Tensor x) {
+    return record("log", Transforms.log(x.value(), true), new Tensor[] {x}, (g, out, need) -> grads(div(g, x)));
+  }
+
+  public static Tensor log1p(Tensor x) {
+    INDArray v = Nd4j.getExecutioner().exec(new Log1p(x.value(), x.value().ulike()));
+    return record("log1p", v, new Tensor[] {x}, (g, out, need) -> grads(div(g, addScalar(x, 1.0))));
+  }
+
+  public static Tensor sqrt(Tensor x) {
+    return record("sqrt", Transforms.sqrt(x.value(), true), new Tensor[] {x},
+        (g, out, need) -> grads(div(mulScalar(g, 0.5), out)));
+  }
+
+  public static Tensor square(Tensor x) {
+    return record("square", x.value().mul(x.value()), new Tensor[] {x},
+        (g, out, need) -> grads(mul(g, mulScalar(x, 2.0))));
+  }
+
+  /** x^p for a constant exponent p. */
+  public static Tensor pow(Tensor x, double p) {
+    return record("pow", Transforms.pow(x.value(), p, true), new Tensor[] {x},
+        (g, out, need) -> grads(mul(g, mulScalar(pow(x, p - 1), p))));
+  }
+
+  public static Tensor tanh(Tensor x) {
+    return record("tanh", Transforms.tanh(x.value(), true), new Tensor[] {x},
+        (g, out, need) -> grads(mul(g, rsubScalar(square(out), 1.0))));
+  }
+
+  public static Tensor relu(Tensor x) {
+    return record("relu", Transforms.relu(x.value(), true), new Tensor[] {x},
+        (g, out, need) -> grads(mul(g, Tensor.constant(x.value().gt(0).castTo(x.dtype())))));
+  }
+
+  public static Tensor sigmoid(Tensor x) {
+    return record("sigmoid", Transforms.sigmoid(x.value(), true), new Tensor[] {x},
+        (g, out, need) -> grads(mul(g, mul(out, rsubScalar(out, 1.0)))));
+  }
+
+  /** log(1 + exp(x)). */
+  public static Tensor softplus(Tensor x) {
+    return record("softplus", Transforms.softPlus(x.value(), true), new Tensor[] {x},
+        (g, out, need) -> grads(mul(g, sigmoid(x))));
+  }
+
+  // ---------------------------------------------------------------- reductions
+
+  /** Sum over axes (all axes when none are given). */
+  public static Tensor sum(Tensor x, boolean keepDims, int... axes) {
+    int[] ax = Nd.normalizeAxes("sum", x.rank(), axes);
+    INDArray v = x.value().sum(keepDims, ax);
+    long[] keep = Nd.keepDimsShape(x.shape(), ax);
+    return record("sum", v, new Tensor[] {x},
+        (g, out, need) -> grads(broadcastTo(keepDims ? g : reshape(g, keep), x.shape())));
+  }
+
+  /** Mean over axes (all axes when none are given). */
+  public static Tensor mean(Tensor x, boolean keepDims, int... axes) {
+    int[] ax = Nd.normalizeAxes("mean", x.rank(), axes);
+    return mulScalar(sum(x, keepDims, ax), 1.0 / Nd.count(x.shape(), ax));
+  }
+
+  /**
+   * Max over axes. The gradient goes to the maximal entries (split equally among ties), a
+   * subgradient that is exact wherever the maximum is unique.
+   */
+  public static Tensor max(Tensor x, boolean keepDims, int... axes) {
+    int[] ax = Nd.normalizeAxes("max", x.rank(), axes);
+    INDArray v = x.value().max(keepDims, ax);
+    long[] keep = Nd.keepDimsShape(x.shape(), ax);
+    return record("max", v, new Tensor[] {x}, (g, out, need) -> {
+      INDArray m = x.value().eq(Nd.broadcastTo(v.reshape(keep), x.shape())).castTo(x.dtype());
+      INDArray share = m.div(Nd.broadcastTo(m.sum(true, ax), x.shape()));
+      return grads(mul(broadcastTo(keepDims ? g : reshape(g, keep), x.shape()), Tensor.constant(share)));
+    });
+  }
+
+  /** log Σ exp(x) over one axis, stabilised by the (constant) maximum. */
+  public static Tensor logSumExp(Tensor x, int axis, boolean keepDims) {
+    Tensor m = Tensor.constant(x.value().max(true, Nd.normalizeAxes("logSumExp", x.rank(), axis)));
+    Tensor lse = add(log(sum(exp(sub(x, m)), true, axis)), m);
+    return keepDims ? lse : reshape(lse, dropAxis(x.shape(), axis));
+  }
+
+  // ---------------------------------------------------------------- shape
+
+  /** Reshape (one dimension may be -1). */
+  public static Tensor reshape(Tensor x, long... shape) {
+    if (Arrays.equals(x.shape(), shape)) {
+      return x;
+    }
+    INDArray v;
+    try {
+      v = x.value().reshape('c', shape);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("op 'reshape': cannot reshape " + Arrays.toString(x.shape()) + " to "
+          + Arrays.toString(shape), e);
+    }
+    long[] from = x.shape();
+    return record("reshape", v, new Tensor[] {x}, (g, out, need) -> grads(reshape(g, from)));
+  }
+
+  /** Reorders dimensions: result dim i is x's dim dims[i]. */
+  public static Tensor permute(Tensor x, int... dims) {
+    if (dims.length != x.rank()) {
+      throw new IllegalArgumentException("op 'permute': " + dims.length + " dims for rank " + x.rank());
+    }
+    int[] inverse = new int[dims.length];
+    for (int i = 0; i < dims.length; i++) {
+      inverse[dims[i]] = i;
+    }
+    return record("permute", x.value().permute(dims), new Tensor[] {x},
+        (g, out, need) -> grads(permute(g, inverse)));
+  }
+
+  /** Swaps two dimensions. */
+  public static Tensor transpose(Tensor x, int a, int b) {
+    int r = x.rank();
+    int[] dims = new int[r];
+    for (int i = 0; i < r; i++) {
+      dims[i] = i;
+    }
+    a = a < 0 ? a + r : a;
+    b = b < 0 ? b + r : b;
+    dims[a] = b;
+    dims[b] = a;
+    return permute(x, dims);
+  }
+
+  /** Copies x along size-1 (or missing leading) dimensions to shape. */
+  public static Tensor broadcastTo(Tensor x, long... shape) {
+    Nd.broadcastShape("broadcastTo", x.shape(), shape);
+    if (Arrays.equals(x.shape(), shape)) {
+      return x;
+    }
+    return record("broadcastTo", Nd.broadcastTo(x.value(), shape), new Tensor[] {x},
+        (g, out, need) -> grads(sumTo(g, x.shape())));
+  }
+
+  /** Sums x over the dimensions along which shape would be broadcast to x's shape (adjoint of broadcastTo). */
+  public static Tensor sumTo(Tensor x, long... shape) {
+    if (Arrays.equals(x.shape(), shape)) {
+      return x;
+    }
+    Nd.broadcastShape("sumTo", shape, x.shape());
+    return record("sumTo", Nd.sumTo(x.value(), shape), new Tensor[] {x},
+        (g, out, need) -> grads(broadcastTo(g, x.shape())));
+  }
+
+  /** Inserts a dimension of size 1 at axis. */
+  public static Tensor unsqueeze(Tensor x, int axis) {
+    long[] s = x.shape();
+    int a = axis < 0 ? axis + s.length + 1 : axis;
+    long[] n = new long[s.length + 1];
+    for (int i = 0, j = 0; i < n.length; i++) {
+      n[i] = i == a ? 1 : s[j++];
+    }
+    return reshape(x, n);
+  }
+
+  /** Repeats x along a new leading axis of size n (e.g. meta-parameters to T tasks). */
+  public static Tensor expand(Tensor x, long n) {
+    long[] s = x.shape();
+    long[] t = new long[s.length + 1];
+    t[0] = n;
+    System.arraycopy(s, 0, t, 1, s.length);
+    return broadcastTo(unsqueeze(x, 0), t);
+  }
+
+  public static Tensor concat(int axis, List<Tensor> parts) {
+    if (parts.isEmpty()) {
+      throw new IllegalArgumentException("op 'concat': no inputs");
+    }
+    Tensor first = parts.get(0);
+    int r = first.rank();
+    int ax = axis < 0 ? axis + r : axis;
+    INDArray[] vals = new INDArray[parts.size()];
+    long[] offsets = new long[parts.size() + 1];
+    for (int i = 0; i < vals.length; i++) {
+      Tensor p = parts.get(i);
+      checkSameDtype("concat", first, p);
+      if (p.rank() != r) {
+        throw new IllegalArgumentException("op 'concat': input " + i + " has shape " + Arrays.toString(p.shape())
+            + ", input 0 has " + Arrays.toString(first.shape()));
+      }
+      for (int d = 0; d < r; d++) {
+        if (d != ax && p.size(d) != first.size(d)) {
+          throw new IllegalArgumentException("op 'concat': input " + i + " has shape " + Arrays.toString(p.shape())
+              + ", incompatible with " + Arrays.toString(first.shape()) + " along axis " + d);
+        }
+      }
+      vals[i] = p.value();
+      offsets[i + 1] = offsets[i] + p.size(ax);
+    }
+    Tensor[] inputs = parts.toArray(new Tensor[0]);
+    return record("concat", Nd4j.concat(ax, vals), inputs, (g, out, need) -> {
+      Tensor[] gs = new Tensor[inputs.length];
+      for (int i = 0; i < gs.length; i++) {
+        gs[i] = need[i] ? slice(g, ax, offsets[i], offsets[i + 1]) : null;
+      }
+      return gs;
+    });
+  }
+
+  /** Stacks equal-shape tensors along a new axis. */
+  public static Tensor stack(int axis, List<Tensor> parts) {
+    return concat(axis, parts.stream().map(p -> unsqueeze(p, axis)).toList());
+  }
+
+  /** Elements [from, to) of x along axis. */
+  public static Tensor slice(Tensor x, int axis, long from, long to) {
+    int ax = axis < 0 ? axis + x.rank() : axis;
+    if (from < 0 || to > x.size(ax) || from >= to) {
+      throw new IllegalArgumentException("op 'slice': range [" + from + ", " + to + ") out of bounds for axis " + ax
+          + " of shape " + Arrays.toString(x.shape()));
+    }
+    INDArray v = x.value().get(sliceIndex(x.rank(), ax, from, to));
+    long[] full = x.shape();
+    return record("slice", v, new Tensor[] {x}, (g, out, need) -> grads(unslice(g, full, ax, from)));
+  }
+
+  // Adjoint of slice: g placed at [from, from + len) along axis inside zeros of shape full.
+  private static Tensor unslice(Tensor g, long[] full, int axis, long from) {
+    INDArray z = Nd4j.zeros(g.dtype(), full);
+    long to = from + g.size(axis);
+    z.get(sliceIndex(full.length, axis, from, to)).assign(g.value());
+    return record("unslice", z, new Tensor[] {g}, (h, out, need) -> grads(slice(h, axis, from, to)));
+  }
+
+  private static INDArrayIndex[] sliceIndex(int rank, int axis, long from, long to) {
+    INDArrayIndex[] idx = new INDArrayIndex[rank];
+    for (int i = 0; i < rank; i++) {
+      idx[i] = i == axis ? NDArrayIndex.interval(from, to) : NDArrayIndex.all();
+    }
+    return idx;
+  }
+
+  /** Rows of x along axis at the given indices (repeats allowed). */
+  public static Tensor gather(Tensor x, int axis, int[] indices) {
+    int ax = axis < 0 ? axis + x.rank() : axis;
+    for (int i : indices) {
+      if (i < 0 || i >= x.size(ax)) {
+        throw new IllegalArgumentException("op 'gather': index " + i + " out of bounds for axis " + ax
+            + " of shape " + Arrays.toString(x.shape()));
+      }
+    }
+    if (ax == 0) {
+      return gather0(x, indices);
+    }
+    int[] toFront = moveAxisToFront(x.rank(), ax);
+    int[] back = new int[toFront.length];
+    for (int i = 0; i < toFront.length; i++) {
+      back[toFront[i]] = i;
+    }
+    return permute(gather0(permute(x, toFront), indices), back);
+  }
+
+  private static int[] moveAxisToFront(int rank, int ax) {
+    int[] p = new int[rank];
+    p[0] = ax;
+    for (int i = 0, j = 1; i < rank; i++) {
+      if (i != ax) {
+        p[j++] = i;
+      }
+    }
+    return p;
+  }
+
+  private static Tensor gather0(Tensor x, int[] indices) {
+    INDArray idx = Nd4j.createFromArray(indices);
+    INDArray v = Nd.exec("gather", new INDArray[] {x.value(), idx}, null, 0);
+    long rows = x.size(0);
+    return record("gather", v, new Tensor[] {x}, (g, out, need) -> grads(scatterAdd0(g, indices, rows)));
+  }
+
+  // Adjoint of gather0: zeros with g's rows added at the indices (repeats accumulate).
+  private static Tensor scatterAdd0(Tensor g, int[] indices, long rows) {
+    long[] s = g.shape().clone();
+    s[0] = rows;
+    INDArray z = Nd4j.zeros(g.dtype(), s);
+    for (int i = 0; i < indices.length; i++) {
+      // Per-row adds keep repeated indices exact (scatter_add's handling of repeats is unspecified).
+      z.slice(indices[i]).addi(g.value().slice(i));
+    }
+    return record("scatterAdd", z, new Tensor[] {g}, (h, out, need) -> grads(gather0(h, indices)));
+  }
+
+  /**
+   * Element-wise choice: a where mask is non-zero, b elsewhere. The mask is a constant,
+   * broadcast-compatible with a and b.
+   */
+  public static Tensor where(INDArray mask, Tensor a, Tensor b) {
+    checkSameDtype("where", a, b);
+    long[] shape = Nd.broadcastShape("where", Nd.broadcastShape("where", a.shape(), b.shape()), mask.shape());
+    INDArray cond = Nd.broadcastTo(mask.castTo(DataType.BOOL), shape);
+    INDArray v = Nd.exec("select", new INDArray[] {cond, Nd.broadcastTo(a.value(), shape), Nd.broadcastTo(b.value(), shape)}, null);
+    Tensor m = Tensor.constant(cond.castTo(a.dtype()));
+    return record("where", v, new Tensor[] {a, b}, (g, out, need) -> grads(
+        need[0] ? sumTo(mul(g, m), a.shape()) : null,
+        need[1] ? sumTo(sub(g, mul(g, m)), b.shape()) : null));
+  }
+
+  /** x where mask is non-zero, 0 elsewhere (mask constant, broadcast-compatible). */
+  public static Tensor mask(Tensor x, INDArray mask) {
+    return mul(x, Tensor.constant(mask.castTo(x.dtype())));
+  }
+
+  // ---------------------------------------------------------------- linear algebra
+
+  public static Tensor matmul(Tensor a, Tensor b) {
+    return matmul(a, b, false, false);
+  }
+
+  /**
+   * op(a) · op(b), op = transpose of the last two dims when the flag is set. Both 2-D, or both
+   * 3-D with equal leading (batch) size: a batched product, one matrix product per batch entry.
+   */
+  public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+    checkSameDtype("matmul", a, b);
+    int r = a.rank();
+    if (r != b.rank() || (r != 2 && r != 3)) {
+      throw new IllegalArgumentException("op 'matmul': needs two 2-D or two 3-D tensors, got shapes "
+          + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
+    }
+    long ka = transA ? a.size(r - 2) : a.size(r - 1);
+    long kb = transB ? b.size(r - 1) : b.size(r - 2);
+    if (ka != kb || (r == 3 && a.size(0) != b.size(0))) {
+      throw new IllegalArgumentException("op 'matmul': shapes " + Arrays.toString(a.shape())
+          + (transA ? "ᵀ" : "") + " and " + Arrays.toString(b.shape()) + (transB ? "ᵀ" : "") + " do not multiply");
+    }
+    INDArray v = Kernels.matmul(a.value(), b.value(), transA, transB);
+    return record("matmul", v, new Tensor[] {a, b}, (g, out, need) -> {
+      Tensor ga = null;
+      Tensor gb = null;
+      if (!transA && !transB) {
+        ga = need[0] ? matmul(g, b, false, true) : null;
+        gb = need[1] ? matmul(a, g, true, false) : null;
+      } else if (transA && !transB) {
+        ga = need[0] ? matmul(b, g, false, true) : null;
+        gb = need[1] ? matmul(a, g, false, false) : null;
+      } else if (!transA) {
+        ga = need[0] ? matmul(g, b, false, false) : null;
+        gb = need[1] ? matmul(g, a, true, false) : null;
+      } else {
+        ga = need[0] ? matmul(b, g, true, true) : null;
+        gb = need[1] ? matmul(g, a, true, true) : null;
+      }
+      return grads(ga, gb);
+    });
+  }
+
+  // ---------------------------------------------------------------- softmax family and losses
+
+  /** log softmax along axis. */
+  public static Tensor logSoftmax(Tensor x, int axis) {
+    int ax = axis < 0 ? axis + x.rank() : axis;
+    INDArray in = x.value();
+    // The native op writes into its input unless given an output array.
+    INDArray v = Nd.exec("log_softmax", new INDArray[] {in}, new INDArray[] {in.ulike()}, ax);
+    return record("logSoftmax", v, new Tensor[] {x},
+        (g, out, need) -> grads(sub(g, mul(exp(out), sum(g, true, ax)))));
+  }
+
+  public static Tensor softmax(Tensor x, int axis) {
+    return exp(logSoftmax(x, axis));
+  }
+
+  /**
+   * Cross-entropy −Σ targets · log softmax(logits) along axis; the result drops that axis.
+   * Targets are one-hot or soft labels of the logits' shape.
+   */
+  public static Tensor softmaxCrossEntropy(Tensor logits, Tensor targets, int axis) {
+    checkSameShape("softmaxCrossEntropy", logits, targets);
+    return neg(sum(mul(targets, logSoftmax(logits, axis)), false, axis));
+  }
+
+  /** Mean of squared differences over all elements. */
+  public static Tensor mse(Tensor prediction, Tensor target) {
+    checkSameShape("mse", prediction, target);
+    return mean(square(sub(prediction, target)), false);
+  }
+
+  /** Element-wise Gaussian negative log-likelihood ½(log 2π + logVar + (y − mean)² e^{−logVar}). */
+  public static Tensor gaussianNll(Tensor y, Tensor mean, Tensor logVar) {
+    Tensor sq = square(sub(y, mean));
+    return mulScalar(addScalar(add(logVar, mul(sq, exp(neg(logVar)))), Math.log(2 * Math.PI)), 0.5);
+  }
+
+  // ---------------------------------------------------------------- convolution, pooling, normalisation
+
+  /**
+   * 2-D cross-correlation (NCHW), square kernel, equal stride and zero padding in both dims.
+   * x [N, C, H, W] with w [O, C, k, k]; or per-task x [T, N, C, H, W] with w [T, O, C, k, k]
+   * (each task its own weights) or with shared w [O, C, k, k].
+   */
+  public static Tensor conv2d(Tensor x, Tensor w, int stride, int padding) {
+    checkSameDtype("conv2d", x, w);
+    if (x.rank() == 5 && w.rank() == 4) {
+      long[] s = x.shape();
+      Tensor flat = reshape(x, s[0] * s[1], s[2], s[3], s[4]);
+      Tensor y = conv2d(flat, w, stride, padding);
+      return reshape(y, s[0], s[1], y.size(1), y.size(2), y.size(3));
+    }
+    return Conv.conv2d(x, w, stride, padding);
+  }
+
+  /**
+   * 2×2 max-pooling with stride 2 over the last two dims (a trailing odd row or column is
+   * dropped, as with VALID padding).
+   */
+  public static Tensor maxPool2x2(Tensor x) {
+    int r = x.rank();
+    long h = x.size(r - 2);
+    long w = x.size(r - 1);
+    if (h < 2 || w < 2) {
+      throw new IllegalArgumentException("op 'maxPool2x2': spatial size " + h + "x" + w + " is smaller than 2x2");
+    }
+    Tensor t = x;
+    if (h % 2 == 1) {
+      t = slice(t, r - 2, 0, h - 1);
+    }
+    if (w % 2 == 1) {
+      t = slice(t, r - 1, 0, w - 1);
+    }
+    long[] s = t.shape();
+    long[] split = new long[r + 2];
+    System.arraycopy(s, 0, split, 0, r - 2);
+    split[r - 2] = s[r - 2] / 2;
+    split[r - 1] = 2;
+    split[r] = s[r - 1] / 2;
+    split[r + 1] = 2;
+    return max(reshape(t, split), false, r - 1, r + 1);
+  }
+
+  /**
+   * Batch normalisation with batch statistics: (x − mean) / sqrt(var + eps) · gamma + beta, the
+   * mean and (biased) variance taken over axes; gamma and beta broadcast against x.
+   */
+  public static Tensor batchNorm(Tensor x, Tensor gamma, Tensor beta, double eps, int... axes) {
+    Tensor centered = sub(x, mean(x, true, axes));
+    Tensor var = mean(square(centered), true, axes);
+    Tensor normed = div(centered, sqrt(addScalar(var, eps)));
+    return add(mul(normed, gamma), beta);
+  }
+
+  /** Pairwise squared Euclidean distances: a [.., n, d], b [.., m, d] → [.., n, m]. */
+  public static Tensor squaredDistances(Tensor a, Tensor b) {
+    Tensor aa = sum(square(a), true, -1);
+    Tensor bb = transpose(sum(square(b), true, -1), -1, -2);
+    return add(sub(aa, mulScalar(matmul(a, b, false, true), 2.0)), bb);
+  }
+
+  /** Pairwise cosine similarity: a [.., n, d], b [.., m, d] → [.., n, m]; eps guards zero norms. */
+  public static Tensor cosineSimilarity(Tensor a, Tensor b, double eps) {
+    Tensor an = div(a, sqrt(addScalar(sum(square(a), true, -1), eps)));
+    Tensor bn = div(b, sqrt(addScalar(sum(square(b), true, -1), eps)));
+    return matmul(an, bn, false, true);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  static long[] dropAxis(long[] shape, int axis) {
+    int a = axis < 0 ? axis + shape.length : axis;
+    long[] out = new long[shape.length - 1];
+    for (int i = 0, j = 0; i < shape.length; i++) {
+      if (i != a) {
+        out[j++] = shape[i];
+      }
+    }
+    return out;
+  }
+}

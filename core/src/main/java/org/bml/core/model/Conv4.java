@@ -1,0 +1,119 @@
+package org.bml.core.model;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.SplittableRandom;
+import org.bml.core.autodiff.Ops;
+import org.bml.core.autodiff.Tensor;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The Conv-4 of the few-shot literature (Vinyals et al. 2016; Finn et al. 2017): four blocks of
+ * [3×3 conv with 64 filters and padding 1, batch-norm with per-task batch statistics, ReLU, 2×2
+ * max-pool], mapping 28×28×1 images to a 64-d embedding (28→14→7→3→1), then a linear head.
+ * Convolutions carry no bias: the batch-norm shift that follows makes it redundant.
+ *
+ * <p>Input {@code [T, n, C, H, W]}; batch statistics are taken over each task's own examples,
+ * as MAML does at both training and test time.
+ */
+public final class Conv4 implements Model {
+  public static final double BN_EPS = 1e-5;
+  private final int channels;
+  private final int filters;
+  private final int outputs;
+  private final int imageSize;
+  private final LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
+
+  /** The standard Omniglot Conv-4: 1 input channel, 64 filters, 28×28 images. */
+  public Conv4(int outputs) {
+    this(1, 64, 28, outputs);
+  }
+
+  public Conv4(int channels, int filters, int imageSize, int outputs) {
+    if (channels <= 0 || filters <= 0 || outputs <= 0 || imageSize < 16) {
+      throw new IllegalArgumentException("Conv4: channels, filters, outputs must be positive and images at least 16 px;"
+          + " got channels=" + channels + " filters=" + filters + " outputs=" + outputs + " imageSize=" + imageSize);
+    }
+    this.channels = channels;
+    this.filters = filters;
+    this.outputs = outputs;
+    this.imageSize = imageSize;
+    for (int i = 0; i < 4; i++) {
+      shapes.put(conv(i), new long[] {filters, i == 0 ? channels : filters, 3, 3});
+      shapes.put(gamma(i), new long[] {filters});
+      shapes.put(beta(i), new long[] {filters});
+    }
+    shapes.put("head.weight", new long[] {embeddingSize(), outputs});
+    shapes.put("head.bias", new long[] {outputs});
+  }
+
+  public static String conv(int i) {
+    return "conv" + i + ".weight";
+  }
+
+  public static String gamma(int i) {
+    return "bn" + i + ".gamma";
+  }
+
+  public static String beta(int i) {
+    return "bn" + i + ".beta";
+  }
+
+  /** Flattened size of the last block's output. */
+  public long embeddingSize() {
+    long s = imageSize;
+    for (int i = 0; i < 4; i++) {
+      s = s / 2;
+    }
+    return s * s * filters;
+  }
+
+  @Override
+  public LinkedHashMap<String, long[]> parameterShapes() {
+    return new LinkedHashMap<>(shapes);
+  }
+
+  @Override
+  public Params init(long seed, DataType dtype) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
+    for (int i = 0; i < 4; i++) {
+      long fanIn = (i == 0 ? channels : filters) * 9L;
+      // He-uniform suits ReLU blocks (PyTorch's kaiming_uniform with a=√5 gives bound 1/√fan_in).
+      m.put(conv(i), Tensor.variable(Layers.uniform(rng, Math.sqrt(6.0 / fanIn), dtype, shapes.get(conv(i))), conv(i)));
+      m.put(gamma(i), Tensor.variable(Layers.filled(1.0, dtype, filters), gamma(i)));
+      m.put(beta(i), Tensor.variable(Layers.filled(0.0, dtype, filters), beta(i)));
+    }
+    double bound = 1.0 / Math.sqrt(embeddingSize());
+    m.put("head.weight", Tensor.variable(Layers.uniform(rng, bound, dtype, embeddingSize(), outputs), "head.weight"));
+    m.put("head.bias", Tensor.variable(Layers.uniform(rng, bound, dtype, outputs), "head.bias"));
+    return Params.of(m);
+  }
+
+  /** The 64-d (for 28×28 input) embedding {@code [T, n, embeddingSize]}, before the head. */
+  public Tensor embed(Params params, Tensor x) {
+    if (x.rank() != 5 || x.size(2) != channels || x.size(3) != imageSize || x.size(4) != imageSize) {
+      throw new IllegalArgumentException("Conv4: input must be [T, n, " + channels + ", " + imageSize + ", "
+          + imageSize + "], got " + Arrays.toString(x.shape()));
+    }
+    long t = x.size(0);
+    long n = x.size(1);
+    Tensor h = x;
+    for (int i = 0; i < 4; i++) {
+      h = Ops.conv2d(h, params.get(conv(i)), 1, 1);
+      h = Ops.batchNorm(h, channelwise(params.get(gamma(i)), t), channelwise(params.get(beta(i)), t), BN_EPS, 1, 3, 4);
+      h = Ops.maxPool2x2(Ops.relu(h));
+    }
+    return Ops.reshape(h, t, n, embeddingSize());
+  }
+
+  @Override
+  public Tensor forward(Params params, Tensor x) {
+    return Layers.linear(embed(params, x), params.get("head.weight"), params.get("head.bias"));
+  }
+
+  // [C] → [1, 1, C, 1, 1] (shared) or [T, C] → [T, 1, C, 1, 1] (per task), broadcasting over [T, n, C, H, W].
+  private static Tensor channelwise(Tensor p, long t) {
+    return p.rank() == 1 ? Ops.reshape(p, 1, 1, p.size(0), 1, 1) : Ops.reshape(p, t, 1, p.size(1), 1, 1);
+  }
+}
