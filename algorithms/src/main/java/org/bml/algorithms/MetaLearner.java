@@ -1,0 +1,31 @@
+package org.bml.algorithms;
+
+import org.bml.core.autodiff.Tensor;
+import org.bml.core.model.Params;
+import org.bml.inference.Data;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * A meta-learning method.
+ *
+ * <p>Lifecycle: {@link #initialize} gives the meta-parameters (θ and any other learned quantity);
+ * during meta-training the driver calls {@link #metaLoss} on a meta-batch with those parameters as
+ * variables and differentiates it; at test time {@link #adapt} turns θ and a support set into
+ * per-task parameters and {@link #predict} evaluates them. Implementations hold no mutable state.
+ */
+public interface MetaLearner {
+  /** Seeded initial meta-parameters. */
+  Params initialize(long seed, DataType dtype);
+
+  /** Scalar meta-training loss on a meta-batch, differentiable with respect to {@code meta}. */
+  Tensor metaLoss(Params meta, Data support, Data query);
+
+  /** Per-task adapted parameters after {@code steps} adaptation steps on the support set. */
+  Params adapt(Params meta, Data support, int steps);
+
+  /** Model outputs {@code [T, n, outputs]} for per-task adapted parameters. */
+  Tensor predict(Params adapted, Tensor x);
+
+  /** The per-task loss the method trains on (query MSE or cross-entropy). */
+  Tensor perTaskLoss(Params adapted, Data data);
+}

@@ -1,0 +1,2 @@
+/** The Bayesian meta-learners: LLAMA, PLATIPUS, BMAML. */
+package org.bml.hierarchical;

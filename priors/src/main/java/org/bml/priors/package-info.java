@@ -1,0 +1,2 @@
+/** Prior distributions over parameters p(φ | θ) and hyper-priors. */
+package org.bml.priors;
