@@ -1,0 +1,5 @@
+package org.bml.bench;
+
+final class Placeholder {
+  private Placeholder() {}
+}
