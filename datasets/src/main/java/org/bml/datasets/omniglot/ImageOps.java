@@ -26,7 +26,7 @@ public final class ImageOps {
      * output rows and two output columns its area overlaps (true while the scale factor is
      * at least 1, the downsizing case), and zero pixels are skipped. Omniglot images are
      * mostly paper, so zero pixels cost one comparison each. Holds no mutable state after
-     * construction, so one instance can be shared between threads.
+     * construction (the accumulator is per call), so one instance can be shared between threads.
      */
     public static final class AreaResizer {
         private final int srcW;
@@ -59,36 +59,41 @@ public final class ImageOps {
                 throw new IllegalArgumentException("source has " + src.length
                         + " pixels, expected " + srcW + "x" + srcH);
             }
-            java.util.Arrays.fill(dst, off, off + dstW * dstH, 0f);
+            // Accumulate in double so a fully inked footprint sums to exactly 1 after the
+            // final rounding to float (float accumulation can overshoot by an ulp or two).
+            final double[] acc = new double[dstW * dstH];
             final int sw = srcW;
             final int dw = dstW;
             final int[] xo = xAxis.out;
-            final float[] xw0 = xAxis.w0;
-            final float[] xw1 = xAxis.w1;
+            final double[] xw0 = xAxis.w0;
+            final double[] xw1 = xAxis.w1;
             for (int y = 0; y < srcH; y++) {
                 int row = y * sw;
-                int oy = off + yAxis.out[y] * dw;
-                float wy0 = yAxis.w0[y];
-                float wy1 = yAxis.w1[y];
+                int oy = yAxis.out[y] * dw;
+                double wy0 = yAxis.w0[y];
+                double wy1 = yAxis.w1[y];
                 for (int x = 0; x < sw; x++) {
                     float v = src[row + x];
                     if (v == 0f) {
                         continue;
                     }
                     int o = oy + xo[x];
-                    float a = v * xw0[x];
-                    float b = v * xw1[x];
-                    dst[o] += wy0 * a;
-                    if (b != 0f) {
-                        dst[o + 1] += wy0 * b;
+                    double a = v * xw0[x];
+                    double b = v * xw1[x];
+                    acc[o] += wy0 * a;
+                    if (b != 0) {
+                        acc[o + 1] += wy0 * b;
                     }
-                    if (wy1 != 0f) {
-                        dst[o + dw] += wy1 * a;
-                        if (b != 0f) {
-                            dst[o + dw + 1] += wy1 * b;
+                    if (wy1 != 0) {
+                        acc[o + dw] += wy1 * a;
+                        if (b != 0) {
+                            acc[o + dw + 1] += wy1 * b;
                         }
                     }
                 }
+            }
+            for (int i = 0; i < acc.length; i++) {
+                dst[off + i] = (float) acc[i];
             }
             return dst;
         }
@@ -101,13 +106,13 @@ public final class ImageOps {
      */
     private static final class Axis {
         final int[] out;
-        final float[] w0;
-        final float[] w1;
+        final double[] w0;
+        final double[] w1;
 
         Axis(int src, int dst) {
             out = new int[src];
-            w0 = new float[src];
-            w1 = new float[src];
+            w0 = new double[src];
+            w1 = new double[src];
             // In units of 1/dst input pixels, pixel p is [p*dst, (p+1)*dst) and output cell
             // o is [o*src, (o+1)*src): all ends are exact integers.
             for (int p = 0; p < src; p++) {
@@ -116,8 +121,8 @@ public final class ImageOps {
                 int o = (int) (lo / src);
                 long cellEnd = (long) (o + 1) * src;
                 out[p] = o;
-                w0[p] = (float) ((double) (Math.min(hi, cellEnd) - lo) / src);
-                w1[p] = hi > cellEnd ? (float) ((double) (hi - cellEnd) / src) : 0f;
+                w0[p] = (double) (Math.min(hi, cellEnd) - lo) / src;
+                w1[p] = hi > cellEnd ? (double) (hi - cellEnd) / src : 0;
             }
         }
     }

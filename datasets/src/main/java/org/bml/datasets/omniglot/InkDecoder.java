@@ -83,10 +83,14 @@ final class InkDecoder {
         ColorModel cm = img.getColorModel();
         int bits = raster.getSampleModel().getSampleSize(0);
         if (raster.getNumBands() == 1 && bits <= 8) {
-            // Palette or gray: map each possible sample value once through the colour model.
+            // Map each possible sample value once: through the palette for indexed images,
+            // else as a PNG gray level (sample / max). Java's gray colour model is linear and
+            // would gamma-shift the PNG's values, so it is deliberately not used for gray.
             float[] lut = new float[1 << bits];
+            int max = lut.length - 1;
             for (int s = 0; s < lut.length; s++) {
-                lut[s] = 1f - luminance(cm.getRGB(s));
+                lut[s] = cm instanceof java.awt.image.IndexColorModel
+                        ? 1f - luminance(cm.getRGB(s)) : 1f - (float) s / max;
             }
             if (bits == 1 && raster.getSampleModel() instanceof MultiPixelPackedSampleModel sm
                     && raster.getDataBuffer() instanceof DataBufferByte db
