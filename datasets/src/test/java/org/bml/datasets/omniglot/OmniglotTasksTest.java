@@ -52,9 +52,11 @@ class OmniglotTasksTest {
         long[] support = new long[5];
         long[] query = new long[5];
         TaskBatch b = d.batch(12, 0, 1000);
+        int[][] sl = b.supportLabels();
+        int[][] ql = b.queryLabels();
         for (int t = 0; t < 1000; t++) {
-            support[b.supportLabels()[t][0]]++;
-            query[b.queryLabels()[t][0]]++;
+            support[sl[t][0]]++;
+            query[ql[t][0]]++;
         }
         double[] expected = {200, 200, 200, 200, 200};
         assertTrue(new ChiSquareTest().chiSquareTest(expected, support) > 1e-3);
