@@ -13,6 +13,9 @@ import java.util.Objects;
  * @param classNames    human-readable name of each label's class, same order as {@code classes}
  * @param supportLabels integer label of each support row, in row order
  * @param queryLabels   integer label of each query row, in row order
+ *
+ * <p>The accessors return the record's own arrays (no copy, since labels are read per batch);
+ * treat them as read-only.
  */
 public record EpisodeInfo(long index, int[] classes, List<String> classNames,
                           int[] supportLabels, int[] queryLabels) implements TaskInfo {

@@ -48,9 +48,7 @@ public final class DatasetBench {
     /** Runs every case against the Omniglot data directory {@code root}. */
     public static List<String> run(Path root) {
         List<String> out = new ArrayList<>();
-        OmniglotImages images = OmniglotImages.load(2,
-                root.resolve(OmniglotPaths.BACKGROUND_ZIP),
-                root.resolve(OmniglotPaths.EVALUATION_ZIP));
+        OmniglotImages images = OmniglotImages.fromDirectory(root);
         out.add(line("omniglot-load", images.loadSeconds(), "s"));
         OmniglotTasks tasks = new OmniglotTasks(images, OmniglotSplits.maml(images, 0).train(),
                 20, 5, 15);

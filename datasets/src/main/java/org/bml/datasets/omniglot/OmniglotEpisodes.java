@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>An episode: label {@code j} is given to class {@code chooseClasses(rng)[j]}; for each label
  * K+Q distinct drawings of the character are drawn without replacement, rotated by the class's
- * quarter turns, the first K go to the support set and the rest to the query set; finally the
+ * quarter turns (precomputed in {@link OmniglotImages}), the first K go to the support set and the rest to the query set; finally the
  * rows of each set are put in a random order, so a row's position says nothing about its label.
  * Shapes: {@code x [N*K, 1, 28, 28]}, {@code y [N*K, N]} one-hot (query likewise), batched with
  * a leading task axis; integer labels in {@link EpisodeInfo}.
@@ -33,10 +33,6 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public abstract class OmniglotEpisodes implements TaskDistribution {
     private static final int P = OmniglotImages.PIXELS;
-    private static final int[][] ROTATIONS = {
-        ImageOps.rotationMap(OmniglotImages.SIDE, 0), ImageOps.rotationMap(OmniglotImages.SIDE, 1),
-        ImageOps.rotationMap(OmniglotImages.SIDE, 2), ImageOps.rotationMap(OmniglotImages.SIDE, 3)};
-
     private final OmniglotImages images;
     private final OmniglotSplit split;
     private final int ways;
@@ -243,8 +239,6 @@ public abstract class OmniglotEpisodes implements TaskDistribution {
         int[] sLabels = new int[ns];
         int[] qLabels = new int[nq];
         int[] scratch = new int[maxDrawings];
-        float[] rotated = new float[P];
-        float[] local = new float[P];
         float[] oneHot = new float[ways];
         float[] pixels = images.pixels();
         List<String> classNames = new ArrayList<>(ways);
@@ -265,47 +259,23 @@ public abstract class OmniglotEpisodes implements TaskDistribution {
                 int tmp = scratch[i];
                 scratch[i] = scratch[r];
                 scratch[r] = tmp;
-                int src = (ch.firstImage() + scratch[i]) * P;
-                float[] from = pixels;
-                if (turns != 0) {
-                    rotate(pixels, src, turns, local, rotated);
-                    from = rotated;
-                    src = 0;
-                }
+                // Rotated copies are precomputed, so every image is one contiguous copy.
+                int src = images.offset(ch.firstImage() + scratch[i], turns);
                 if (i < shots) {
                     int pos = sPos[j * shots + i];
                     sLabels[pos] = j;
-                    sx.put((sRow + pos) * P, from, src, P);
+                    sx.put((sRow + pos) * P, pixels, src, P);
                     sy.put((sRow + pos) * ways, oneHot, 0, ways);
                 } else {
                     int pos = qPos[j * queries + i - shots];
                     qLabels[pos] = j;
-                    qx.put((qRow + pos) * P, from, src, P);
+                    qx.put((qRow + pos) * P, pixels, src, P);
                     qy.put((qRow + pos) * ways, oneHot, 0, ways);
                 }
             }
             oneHot[j] = 0f;
         }
         return new EpisodeInfo(index, classes.clone(), classNames, sLabels, qLabels);
-    }
-
-    /**
-     * {@code out} = image at {@code pixels[src..]} turned by {@code turns} quarter turns. The
-     * image is first copied sequentially into {@code local} so the strided gather of a
-     * transpose reads from L1 cache rather than from the 100 MB image array.
-     */
-    private static void rotate(float[] pixels, int src, int turns, float[] local, float[] out) {
-        if (turns == 2) {
-            for (int p = 0, q = src + P - 1; p < P; p++, q--) {
-                out[p] = pixels[q];
-            }
-            return;
-        }
-        System.arraycopy(pixels, src, local, 0, P);
-        int[] map = ROTATIONS[turns];
-        for (int p = 0; p < P; p++) {
-            out[p] = local[map[p]];
-        }
     }
 
     private static int[] permutation(int n, SplittableRandom rng) {

@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * A named list of Omniglot classes. A class is a character under a rotation, encoded as
  * {@code characterIndex * 4 + quarterTurns} ({@code characterIndex} into
- * {@link OmniglotImages#characters()}, {@code quarterTurns} in 0..3 counter-clockwise), so
- * rotated classes need no extra storage: the rotation is applied when an episode is built.
+ * {@link OmniglotImages#characters()}, {@code quarterTurns} in 0..3 counter-clockwise); the
+ * rotated drawings themselves are precomputed in {@link OmniglotImages}.
  *
  * @param name    e.g. {@code maml-train} or {@code vinyals-test}
  * @param classes class codes in a fixed order (defensively copied)

@@ -41,6 +41,10 @@ class OmniglotImagesTest {
                             OmniglotFixture.glyph(OmniglotFixture.glyphSeed(id, d + 1)));
                     assertArrayEquals(expected, images.image(ch.firstImage() + d), 1e-6f,
                             "character " + id + " drawer " + (d + 1));
+                    for (int k = 0; k < 4; k++) {
+                        assertArrayEquals(ImageOps.rotate(expected, 28, k),
+                                images.image(ch.firstImage() + d, k), 1e-6f);
+                    }
                 }
             }
             assertEquals("Bg1/character02", images.characters().get(4).path());
@@ -57,6 +61,7 @@ class OmniglotImagesTest {
         assertArrayEquals(new long[] {6, 1, 28, 28}, all.shape());
         assertEquals(images.image(4)[300], all.getDouble(4, 0, 10, 20), 1e-7);
         assertThrows(IndexOutOfBoundsException.class, () -> images.image(6));
+        assertThrows(IllegalArgumentException.class, () -> images.image(0, 4));
     }
 
     @Test
