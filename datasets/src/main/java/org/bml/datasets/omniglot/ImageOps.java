@@ -97,6 +97,44 @@ public final class ImageOps {
             }
             return dst;
         }
+        /**
+         * Resizes a binary image given as the list (any order) of its 1 pixels
+         * ({@code index = y * srcW + x}); equal to {@link #resize} of the corresponding 0/1
+         * image, but the cost is proportional to the ink, not to the image area.
+         */
+        public float[] resizeBinary(int[] ones, int count, float[] dst, int off) {
+            final double[] acc = new double[dstW * dstH];
+            final int sw = srcW;
+            final int dw = dstW;
+            for (int k = 0; k < count; k++) {
+                int idx = ones[k];
+                int y = idx / sw;
+                int x = idx - y * sw;
+                if (y >= srcH || idx < 0) {
+                    throw new IllegalArgumentException("pixel index " + idx + " outside "
+                            + srcW + "x" + srcH);
+                }
+                int o = yAxis.out[y] * dw + xAxis.out[x];
+                double a = xAxis.w0[x];
+                double b = xAxis.w1[x];
+                double wy0 = yAxis.w0[y];
+                double wy1 = yAxis.w1[y];
+                acc[o] += wy0 * a;
+                if (b != 0) {
+                    acc[o + 1] += wy0 * b;
+                }
+                if (wy1 != 0) {
+                    acc[o + dw] += wy1 * a;
+                    if (b != 0) {
+                        acc[o + dw + 1] += wy1 * b;
+                    }
+                }
+            }
+            for (int i = 0; i < acc.length; i++) {
+                dst[off + i] = (float) acc[i];
+            }
+            return dst;
+        }
     }
 
     /**

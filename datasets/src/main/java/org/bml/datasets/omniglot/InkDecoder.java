@@ -27,6 +27,7 @@ final class InkDecoder {
     private final OneBitPng fast = new OneBitPng();
     private final ImageOps.AreaResizer resizer;
     private final float[] ink = new float[SOURCE_SIDE * SOURCE_SIDE];
+    private final int[] inkIndex = new int[SOURCE_SIDE * SOURCE_SIDE];
     private final int side;
 
     InkDecoder(int side) {
@@ -45,9 +46,12 @@ final class InkDecoder {
      * @param name archive entry or file name, used in error messages
      */
     void decode(byte[] png, String name, float[] dst, int off) {
-        if (!fast.decode(png, name, ink, SOURCE_SIDE, SOURCE_SIDE)) {
-            decodeWithImageIo(png, name);
+        int count = fast.decodeInkIndices(png, name, inkIndex, SOURCE_SIDE, SOURCE_SIDE);
+        if (count >= 0) {
+            resizer.resizeBinary(inkIndex, count, dst, off);
+            return;
         }
+        decodeWithImageIo(png, name);
         resizer.resize(ink, dst, off);
     }
 

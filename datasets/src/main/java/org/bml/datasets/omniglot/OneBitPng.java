@@ -44,6 +44,64 @@ final class OneBitPng {
      *                          another size
      */
     boolean decode(byte[] png, String name, float[] ink, int width, int height) {
+        if (!rows(png, name, width, height)) {
+            return false;
+        }
+        int w = width;
+        int h = height;
+        int stride = (w + 7) / 8;
+        int full = w >>> 3;
+        for (int y = 0; y < h; y++) {
+            int row = y * (1 + stride) + 1;
+            int o = y * w;
+            for (int i = 0; i < full; i++, o += 8) {
+                System.arraycopy(INK[raw[row + i] & 0xFF], 0, ink, o, 8);
+            }
+            for (int x = full * 8; x < w; x++) {
+                ink[y * w + x] = 1 - ((raw[row + (x >>> 3)] >>> (7 - (x & 7))) & 1);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Like {@link #decode} but lists the ink pixels instead of filling a map: writes the indices
+     * {@code y * width + x} of black pixels into {@code inkIndex} (length at least
+     * {@code width * height}) in row-major order. Omniglot drawings are mostly paper, so the
+     * resize then touches only the ink (see {@link ImageOps.AreaResizer#resizeBinary}).
+     *
+     * @return the number of ink pixels, or -1 if the file is another PNG flavour
+     */
+    int decodeInkIndices(byte[] png, String name, int[] inkIndex, int width, int height) {
+        if (!rows(png, name, width, height)) {
+            return -1;
+        }
+        int stride = (width + 7) / 8;
+        int n = 0;
+        for (int y = 0; y < height; y++) {
+            int row = y * (1 + stride) + 1;
+            for (int i = 0; i < stride; i++) {
+                int ink = ~raw[row + i] & 0xFF; // 1 bits are now ink
+                int valid = width - 8 * i;
+                if (valid < 8) {
+                    ink &= 0xFF << (8 - valid); // ignore the padding bits of the last byte
+                }
+                while (ink != 0) {
+                    int bit = Integer.numberOfLeadingZeros(ink) - 24;
+                    inkIndex[n++] = y * width + 8 * i + bit;
+                    ink &= ~(0x80 >>> bit);
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Parses, inflates and unfilters into {@link #raw} (rows of 1 filter byte + packed bits).
+     *
+     * @return false if the PNG is valid-looking but not 1-bit gray non-interlaced
+     */
+    private boolean rows(byte[] png, String name, int width, int height) {
         if (png.length < 8 + 25) {
             throw corrupt(name, "too short for a PNG (" + png.length + " bytes)");
         }
@@ -116,17 +174,6 @@ final class OneBitPng {
             throw corrupt(name, "bad zlib data: " + e.getMessage());
         }
         unfilter(raw, h, stride, name);
-        int full = w >>> 3;
-        for (int y = 0; y < h; y++) {
-            int row = y * (1 + stride) + 1;
-            int o = y * w;
-            for (int i = 0; i < full; i++, o += 8) {
-                System.arraycopy(INK[raw[row + i] & 0xFF], 0, ink, o, 8);
-            }
-            for (int x = full * 8; x < w; x++) {
-                ink[y * w + x] = 1 - ((raw[row + (x >>> 3)] >>> (7 - (x & 7))) & 1);
-            }
-        }
         return true;
     }
 

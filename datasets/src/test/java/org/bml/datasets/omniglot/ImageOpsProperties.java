@@ -46,6 +46,43 @@ class ImageOpsProperties {
         }
     }
 
+    @Property(tries = 100)
+    void binaryResizeEqualsTheDenseResize(@ForAll long seed,
+                                          @ForAll @IntRange(min = 1, max = 110) int srcW,
+                                          @ForAll @IntRange(min = 1, max = 110) int srcH,
+                                          @ForAll @IntRange(min = 1, max = 30) int dst) {
+        int dw = Math.min(dst, srcW);
+        int dh = Math.min(dst, srcH);
+        float[] img = randomImage(seed, srcW, srcH, true);
+        int[] ones = new int[img.length];
+        int n = 0;
+        for (int i = 0; i < img.length; i++) {
+            if (img[i] != 0) {
+                ones[n++] = i;
+            }
+        }
+        ImageOps.AreaResizer r = new ImageOps.AreaResizer(srcW, srcH, dw, dh);
+        float[] dense = r.resize(img, new float[dw * dh], 0);
+        // Same accumulation order (row major): bit-identical.
+        assertArrayEquals(dense, r.resizeBinary(ones, n, new float[dw * dh], 0));
+        // Any order: equal up to rounding.
+        Integer[] shuffled = boxed(ones, n);
+        java.util.Collections.shuffle(java.util.Arrays.asList(shuffled), new Random(seed));
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = shuffled[i];
+        }
+        assertArrayEquals(dense, r.resizeBinary(order, n, new float[dw * dh], 0), 1e-6f);
+    }
+
+    private static Integer[] boxed(int[] a, int n) {
+        Integer[] b = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = a[i];
+        }
+        return b;
+    }
+
     @Property(tries = 50)
     void omniglotResizeConservesInkFractionOfGlyphs(@ForAll long seed) {
         var img = OmniglotFixture.glyph(seed);

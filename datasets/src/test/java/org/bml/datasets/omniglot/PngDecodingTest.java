@@ -30,6 +30,27 @@ class PngDecodingTest {
         assertArrayEquals(OmniglotFixture.ink(img), fast);
     }
 
+    @Property(tries = 100)
+    void inkIndicesListExactlyTheInkPixels(@ForAll long seed) {
+        BufferedImage img = OmniglotFixture.glyph(seed);
+        byte[] png = OmniglotFixture.png(img);
+        OneBitPng d = new OneBitPng();
+        float[] map = new float[105 * 105];
+        assertTrue(d.decode(png, "glyph", map, 105, 105));
+        int[] idx = new int[105 * 105];
+        int n = d.decodeInkIndices(png, "glyph", idx, 105, 105);
+        float[] fromIdx = new float[105 * 105];
+        for (int i = 0; i < n; i++) {
+            assertEquals(0f, fromIdx[idx[i]], "index listed twice");
+            fromIdx[idx[i]] = 1f;
+        }
+        assertArrayEquals(map, fromIdx);
+        // The loader's sparse path equals the dense resize of the ink map.
+        float[] out = new float[784];
+        new InkDecoder(28).decode(png, "glyph", out, 0);
+        assertArrayEquals(ImageOps.areaResize(map, 105, 105, 28, 28), out);
+    }
+
     @Test
     void eightBitGrayFallsBackToImageIo() {
         BufferedImage gray = new BufferedImage(105, 105, BufferedImage.TYPE_BYTE_GRAY);
@@ -42,6 +63,7 @@ class PngDecodingTest {
         }
         byte[] png = OmniglotFixture.png(gray);
         assertFalse(new OneBitPng().decode(png, "gray", new float[105 * 105], 105, 105));
+        assertEquals(-1, new OneBitPng().decodeInkIndices(png, "gray", new int[105 * 105], 105, 105));
         float[] out = new float[28 * 28];
         new InkDecoder(28).decode(png, "gray", out, 0);
         assertArrayEquals(OmniglotFixture.expected28(gray), out, 1e-6f);
