@@ -89,10 +89,9 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
       List<Tensor> next = new ArrayList<>(names.size());
       for (int i = 0; i < names.size(); i++) {
         Tensor p = current.get(names.get(i));
-        Tensor update = learnedStepSizes == null
-            ? Ops.mulScalar(g.get(i), stepSize)
-            : Ops.mul(g.get(i), learnedStepSizes.get(names.get(i)));
-        next.add(Ops.sub(p, update));
+        next.add(learnedStepSizes == null
+            ? Ops.addScaled(p, g.get(i), -stepSize)
+            : Ops.sub(p, Ops.mul(g.get(i), learnedStepSizes.get(names.get(i)))));
       }
       phi = Params.of(names, next);
       if (!differentiable) {

@@ -14,6 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * per-call overhead exceeds the arithmetic: batched matrix products and repetition along a
  * leading axis. On the CPU backend they call the bundled OpenBLAS and memcpy directly on the
  * arrays' buffers; elsewhere (CUDA) they use ND4J's own ops.
+ *
+ * <p>{@code data().addressPointer()} already points at a view's first element (it includes the
+ * array's offset), so no offset is added here.
  */
 final class Kernels {
   private static final boolean CPU = detectCpu();
@@ -60,8 +63,8 @@ final class Kernels {
       FloatPointer pc = new FloatPointer(c.data().addressPointer());
       for (long t = 0; t < batch; t++) {
         openblas.cblas_sgemm(openblas.CblasRowMajor, ta, tb, m, n, k, 1f,
-            pa.position(a.offset() + t * strideA), colsA, pb.position(b.offset() + t * strideB), colsB,
-            0f, pc.position(c.offset() + t * strideC), n);
+            pa.position(t * strideA), colsA, pb.position(t * strideB), colsB,
+            0f, pc.position(t * strideC), n);
       }
     } else {
       DoublePointer pa = new DoublePointer(a.data().addressPointer());
@@ -69,8 +72,8 @@ final class Kernels {
       DoublePointer pc = new DoublePointer(c.data().addressPointer());
       for (long t = 0; t < batch; t++) {
         openblas.cblas_dgemm(openblas.CblasRowMajor, ta, tb, m, n, k, 1.0,
-            pa.position(a.offset() + t * strideA), colsA, pb.position(b.offset() + t * strideB), colsB,
-            0.0, pc.position(c.offset() + t * strideC), n);
+            pa.position(t * strideA), colsA, pb.position(t * strideB), colsB,
+            0.0, pc.position(t * strideC), n);
       }
     }
     return c;
@@ -103,11 +106,10 @@ final class Kernels {
     }
     INDArray out = Nd4j.createUninitialized(v.dataType(), shape);
     long bytes = src.length() * v.dataType().width();
-    Pointer from = new BytePointer(src.data().addressPointer()).position(src.offset() * v.dataType().width());
+    Pointer from = src.data().addressPointer();
     BytePointer to = new BytePointer(out.data().addressPointer());
-    long base = out.offset() * v.dataType().width();
     for (long t = 0; t < copies; t++) {
-      Pointer.memcpy(to.position(base + t * bytes), from, bytes);
+      Pointer.memcpy(to.position(t * bytes), from, bytes);
     }
     return out;
   }

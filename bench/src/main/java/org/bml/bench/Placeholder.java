@@ -1,5 +1,0 @@
-package org.bml.bench;
-
-final class Placeholder {
-  private Placeholder() {}
-}
