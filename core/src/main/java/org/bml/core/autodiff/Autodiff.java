@@ -101,7 +101,17 @@ public final class Autodiff {
         if (!any) {
           continue;
         }
-        Tensor[] inGrads = node.backward.apply(g, t, need);
+        Tensor[] inGrads;
+        try {
+          inGrads = node.backward.apply(g, t, need);
+        } catch (Anomaly.AnomalyException e) {
+          // The op that failed inside a backward rule (e.g. the 'div' in sqrt's) says little on
+          // its own: name the forward op whose backward it was.
+          Anomaly.AnomalyException named = new Anomaly.AnomalyException(
+              "backward of op '" + node.opName + "': " + e.getMessage());
+          named.initCause(e);
+          throw named;
+        }
         for (int j = 0; j < need.length; j++) {
           if (!need[j] || inGrads[j] == null) {
             continue;

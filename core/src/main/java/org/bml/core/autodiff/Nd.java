@@ -37,6 +37,9 @@ final class Nd {
     }
     // Not createUninitialized(shape).assign(src): in M2.1 assign() does not broadcast along
     // leading size-1 dims. INDArray.broadcast() is correct but ~10x slower than a broadcasting add.
+    if (!v.dataType().isNumerical()) {
+      return src.broadcast(shape); // addi rejects BOOL, e.g. the condition of Ops.where
+    }
     return Nd4j.zeros(v.dataType(), shape).addi(src);
   }
 

@@ -126,6 +126,15 @@ public final class Ops {
     return record("mulScalar", x.value().mul(c), new Tensor[] {x}, (g, out, need) -> grads(mulScalar(g, c)));
   }
 
+  /** a + c · b for a constant c, in one op (the update of a gradient step). */
+  public static Tensor addScaled(Tensor a, Tensor b, double c) {
+    checkSameShape("addScaled", a, b);
+    INDArray v = b.value().mul(c).addi(a.value());
+    return record("addScaled", v, new Tensor[] {a, b}, (g, out, need) -> grads(
+        need[0] ? g : null,
+        need[1] ? mulScalar(g, c) : null));
+  }
+
   /** c - x for a constant c. */
   public static Tensor rsubScalar(Tensor x, double c) {
     return record("rsubScalar", x.value().rsub(c), new Tensor[] {x}, (g, out, need) -> grads(neg(g)));
@@ -173,7 +182,14 @@ public final class Ops {
 
   public static Tensor relu(Tensor x) {
     return record("relu", Transforms.relu(x.value(), true), new Tensor[] {x},
-        (g, out, need) -> grads(mul(g, Tensor.constant(x.value().gt(0).castTo(x.dtype())))));
+        (g, out, need) -> grads(positiveMask(g, x)));
+  }
+
+  // g where x > 0, else 0: relu's backward. Linear in g and self-adjoint; zero derivative in x
+  // (almost everywhere), so x is not an input of the node.
+  private static Tensor positiveMask(Tensor g, Tensor x) {
+    INDArray v = Nd.exec("relu_bp", new INDArray[] {x.value(), g.value()}, new INDArray[] {g.value().ulike()});
+    return record("reluGrad", v, new Tensor[] {g}, (h, out, need) -> grads(positiveMask(h, x)));
   }
 
   public static Tensor sigmoid(Tensor x) {
@@ -273,7 +289,11 @@ public final class Ops {
 
   /** Copies x along size-1 (or missing leading) dimensions to shape. */
   public static Tensor broadcastTo(Tensor x, long... shape) {
-    Nd.broadcastShape("broadcastTo", x.shape(), shape);
+    // Compatible is not enough: [2,3] "broadcasts" with [3] but cannot be broadcast to it.
+    if (!Arrays.equals(Nd.broadcastShape("broadcastTo", x.shape(), shape), shape)) {
+      throw new IllegalArgumentException("op 'broadcastTo': cannot broadcast " + Arrays.toString(x.shape()) + " to "
+          + Arrays.toString(shape));
+    }
     if (Arrays.equals(x.shape(), shape)) {
       return x;
     }
@@ -286,7 +306,10 @@ public final class Ops {
     if (Arrays.equals(x.shape(), shape)) {
       return x;
     }
-    Nd.broadcastShape("sumTo", shape, x.shape());
+    if (!Arrays.equals(Nd.broadcastShape("sumTo", shape, x.shape()), x.shape())) {
+      throw new IllegalArgumentException("op 'sumTo': " + Arrays.toString(x.shape()) + " is not a broadcast of "
+          + Arrays.toString(shape));
+    }
     return record("sumTo", Nd.sumTo(x.value(), shape), new Tensor[] {x},
         (g, out, need) -> grads(broadcastTo(g, x.shape())));
   }
@@ -490,6 +513,61 @@ public final class Ops {
         gb = need[1] ? matmul(g, a, true, true) : null;
       }
       return grads(ga, gb);
+    });
+  }
+
+  /**
+   * x · W + b over a task-batched input, in one op: x {@code [T, n, in]} with W {@code [in, out]}
+   * (shared by all tasks) or {@code [T, in, out]} (per task), b {@code [out]}, {@code [T, out]}
+   * or null. Returns {@code [T, n, out]}.
+   */
+  public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+    checkSameDtype("linear", x, w);
+    if (x.rank() != 3 || (w.rank() != 2 && w.rank() != 3) || x.size(2) != w.size(-2)
+        || (w.rank() == 3 && w.size(0) != x.size(0))) {
+      throw new IllegalArgumentException("op 'linear': input " + Arrays.toString(x.shape()) + " and weights "
+          + Arrays.toString(w.shape()) + " do not match (need [T, n, in] with [in, out] or [T, in, out])");
+    }
+    long t = x.size(0);
+    long n = x.size(1);
+    long outDim = w.size(-1);
+    if (b != null) {
+      checkSameDtype("linear", x, b);
+      boolean shared = b.rank() == 1 && b.size(0) == outDim;
+      boolean perTask = b.rank() == 2 && b.size(0) == t && b.size(1) == outDim;
+      if (!shared && !perTask) {
+        throw new IllegalArgumentException("op 'linear': bias " + Arrays.toString(b.shape()) + " must be [" + outDim
+            + "] or [" + t + ", " + outDim + "]");
+      }
+    }
+    INDArray v = w.rank() == 2
+        ? Kernels.matmul(x.value().reshape(t * n, x.size(2)), w.value(), false, false).reshape(t, n, outDim)
+        : Kernels.matmul(x.value(), w.value(), false, false);
+    if (b != null) {
+      // The product is a fresh array, so adding the bias in place is safe.
+      v.addi(b.rank() == 1 ? b.value() : b.value().reshape(t, 1, outDim));
+    }
+    Tensor[] inputs = b == null ? new Tensor[] {x, w} : new Tensor[] {x, w, b};
+    return record("linear", v, inputs, (g, out, need) -> {
+      Tensor gx = null;
+      Tensor gw = null;
+      Tensor gb = null;
+      if (w.rank() == 2) {
+        Tensor g2 = reshape(g, t * n, outDim);
+        if (need[0]) {
+          gx = reshape(matmul(g2, w, false, true), t, n, x.size(2));
+        }
+        if (need[1]) {
+          gw = matmul(reshape(x, t * n, x.size(2)), g2, true, false);
+        }
+      } else {
+        gx = need[0] ? matmul(g, w, false, true) : null;
+        gw = need[1] ? matmul(x, g, true, false) : null;
+      }
+      if (b != null && need[2]) {
+        gb = b.rank() == 1 ? sumTo(g, b.shape()) : reshape(sumTo(g, t, 1, outDim), t, outDim);
+      }
+      return b == null ? grads(gx, gw) : grads(gx, gw, gb);
     });
   }
 

@@ -1,6 +1,5 @@
 package org.bml.core.model;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
@@ -17,22 +16,7 @@ public final class Layers {
    * [T, out] (or null).
    */
   public static Tensor linear(Tensor x, Tensor w, Tensor b) {
-    if (x.rank() != 3) {
-      throw new IllegalArgumentException("linear: input must be [T, n, in], got " + Arrays.toString(x.shape()));
-    }
-    long t = x.size(0);
-    long n = x.size(1);
-    Tensor y;
-    if (w.rank() == 2) {
-      // One product for all tasks: the rows of every task share the weights.
-      y = Ops.reshape(Ops.matmul(Ops.reshape(x, t * n, x.size(2)), w), t, n, w.size(1));
-    } else {
-      y = Ops.matmul(x, w);
-    }
-    if (b == null) {
-      return y;
-    }
-    return Ops.add(y, b.rank() == 1 ? b : Ops.reshape(b, t, 1, b.size(1)));
+    return Ops.linear(x, w, b);
   }
 
   /** Uniform U(−bound, bound) values from a seeded stream, as PyTorch's default Linear init. */
