@@ -78,7 +78,8 @@ public interface TaskDistribution {
     private static INDArray checked(INDArray a, long[] shape) {
         if (!java.util.Arrays.equals(a.shape(), shape)) {
             throw new IllegalStateException("tasks of one batch must share shapes: "
-                    + java.util.Arrays.toString(a.shape()) + " vs " + java.util.Arrays.toString(shape));
+                    + java.util.Arrays.toString(a.shape()) + " vs "
+                    + java.util.Arrays.toString(shape));
         }
         return a;
     }

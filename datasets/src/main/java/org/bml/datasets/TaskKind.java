@@ -4,6 +4,6 @@ package org.bml.datasets;
 public enum TaskKind {
     /** Real-valued targets {@code y} of shape {@code [n, 1]}. */
     REGRESSION,
-    /** One-hot targets {@code y} of shape {@code [n, ways]}; integer labels in {@link EpisodeInfo}. */
+    /** One-hot targets {@code y [n, ways]}; integer labels in {@link EpisodeInfo}. */
     CLASSIFICATION
 }

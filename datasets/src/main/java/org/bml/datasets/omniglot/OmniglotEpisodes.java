@@ -21,8 +21,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>An episode: label {@code j} is given to class {@code chooseClasses(rng)[j]}; for each label
  * K+Q distinct drawings of the character are drawn without replacement, rotated by the class's
- * quarter turns (precomputed in {@link OmniglotImages}), the first K go to the support set and the rest to the query set; finally the
- * rows of each set are put in a random order, so a row's position says nothing about its label.
+ * quarter turns (precomputed in {@link OmniglotImages}); the first K go to the support set and
+ * the rest to the query set; finally the rows of each set are put in a random order, so a
+ * row's position says nothing about its label.
  * Shapes: {@code x [N*K, 1, 28, 28]}, {@code y [N*K, N]} one-hot (query likewise), batched with
  * a leading task axis; integer labels in {@link EpisodeInfo}.
  *
@@ -161,6 +162,11 @@ public abstract class OmniglotEpisodes implements TaskDistribution {
         check(reuse.supportY(), "supportY", size, ns, ways);
         check(reuse.queryX(), "queryX", size, nq, 1, side, side);
         check(reuse.queryY(), "queryY", size, nq, ways);
+        if ((long) size * Math.max(ns, nq) * P > Integer.MAX_VALUE) {
+            // Rows are addressed through NIO buffers, which take int indices.
+            throw new IllegalArgumentException("batch of " + size + " episodes exceeds "
+                    + Integer.MAX_VALUE + " pixels per tensor; use smaller batches");
+        }
         Out sx = new Out(reuse.supportX());
         Out sy = new Out(reuse.supportY());
         Out qx = new Out(reuse.queryX());
@@ -187,7 +193,8 @@ public abstract class OmniglotEpisodes implements TaskDistribution {
                     + java.util.Arrays.toString(a.shape()) + " " + a.dataType() + ", expected "
                     + java.util.Arrays.toString(shape) + " " + dataType);
         }
-        if (a.isView() || a.ordering() != 'c' || a.offset() != 0 || a.data().length() != a.length()) {
+        if (a.isView() || a.ordering() != 'c' || a.offset() != 0
+                || a.data().length() != a.length()) {
             throw new IllegalArgumentException("batch to reuse must own contiguous c-order "
                     + "arrays; " + name + " is a view or has another layout");
         }

@@ -48,11 +48,12 @@ public final class OmniglotPaths {
 
     /** The data directory, or a {@link org.bml.datasets.DatasetException} saying where it looked. */
     public static Path root() {
+        String prop = System.getProperty(PROPERTY);
+        String where = prop != null
+                ? " (it is set to '" + prop + "', not a directory)"
+                : "; looked for ../shared/data/omniglot and shared/data/omniglot upwards from "
+                        + Path.of("").toAbsolutePath();
         return find().orElseThrow(() -> new org.bml.datasets.DatasetException(
-                "Omniglot data directory not found: set -D" + PROPERTY + "=DIR"
-                        + (System.getProperty(PROPERTY) != null
-                        ? " (it is set to '" + System.getProperty(PROPERTY) + "', not a directory)"
-                        : "; looked for ../shared/data/omniglot and shared/data/omniglot upwards from "
-                        + Path.of("").toAbsolutePath())));
+                "Omniglot data directory not found: set -D" + PROPERTY + "=DIR" + where));
     }
 }
