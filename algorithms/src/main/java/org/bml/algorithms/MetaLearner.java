@@ -28,4 +28,13 @@ public interface MetaLearner {
 
   /** The per-task loss the method trains on (query MSE or cross-entropy). */
   Tensor perTaskLoss(Params adapted, Data data);
+
+  /**
+   * Whether {@link #metaLoss} is the mean of independent per-task terms, so that a meta-batch may
+   * be processed in chunks of tasks with gradients accumulated (same result, less memory).
+   * Methods with terms shared across tasks (e.g. a KL on θ) must return false.
+   */
+  default boolean decomposesOverTasks() {
+    return true;
+  }
 }

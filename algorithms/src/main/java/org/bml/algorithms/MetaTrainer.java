@@ -1,5 +1,6 @@
 package org.bml.algorithms;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Tensor;
@@ -7,6 +8,9 @@ import org.bml.core.memory.MemoryScope;
 import org.bml.core.optim.MetaOptimizer;
 import org.bml.datasets.TaskBatch;
 import org.bml.datasets.TaskDistribution;
+import org.bml.inference.Data;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The meta-training driver: meta-batch → method's meta-loss → gradient → outer optimizer, one
@@ -15,22 +19,41 @@ import org.bml.datasets.TaskDistribution;
  * <p>Lifecycle: construct with a method, a task distribution and an optimizer holding θ; call
  * {@link #step(long)} for iterations 0, 1, 2, ... (iteration i trains on tasks
  * {@code i·T .. i·T + T − 1} of the training seed, so a resumed run sees the same tasks).
+ *
+ * <p>A meta-batch can be processed in chunks of tasks (each chunk's graph is freed after its
+ * backward pass and the gradients are accumulated), which bounds memory for large models such as
+ * Conv-4 without changing the result for methods whose loss is a mean over tasks.
  */
 public final class MetaTrainer {
   private final MetaLearner learner;
   private final TaskDistribution tasks;
   private final MetaOptimizer optimizer;
   private final int metaBatch;
+  private final int chunk;
   private final long seed;
 
   public MetaTrainer(MetaLearner learner, TaskDistribution tasks, MetaOptimizer optimizer, int metaBatch, long seed) {
+    this(learner, tasks, optimizer, metaBatch, metaBatch, seed);
+  }
+
+  /** @param chunk tasks per forward/backward pass (1..metaBatch) */
+  public MetaTrainer(MetaLearner learner, TaskDistribution tasks, MetaOptimizer optimizer, int metaBatch, int chunk,
+      long seed) {
     if (metaBatch <= 0) {
       throw new IllegalArgumentException("MetaTrainer: meta-batch size must be positive, got " + metaBatch);
+    }
+    if (chunk <= 0 || chunk > metaBatch) {
+      throw new IllegalArgumentException("MetaTrainer: chunk must be in 1.." + metaBatch + ", got " + chunk);
+    }
+    if (chunk < metaBatch && !learner.decomposesOverTasks()) {
+      throw new IllegalArgumentException("MetaTrainer: " + learner.getClass().getSimpleName()
+          + "'s meta-loss does not decompose over tasks, so it cannot be processed in chunks of " + chunk);
     }
     this.learner = learner;
     this.tasks = tasks;
     this.optimizer = optimizer;
     this.metaBatch = metaBatch;
+    this.chunk = chunk;
     this.seed = seed;
   }
 
@@ -47,14 +70,51 @@ public final class MetaTrainer {
   public double step(long iteration) {
     try (MemoryScope scope = MemoryScope.open("bml-meta-step")) {
       TaskBatch batch = tasks.batch(seed, iteration * metaBatch, metaBatch);
-      Tensor loss = learner.metaLoss(optimizer.params(), Episodes.support(batch), Episodes.query(batch));
-      double value = loss.item();
-      if (!Double.isFinite(value)) {
-        throw new ArithmeticException("meta-loss is " + value + " at iteration " + iteration);
+      Data support = Episodes.support(batch);
+      Data query = Episodes.query(batch);
+      if (chunk == metaBatch) {
+        Tensor loss = learner.metaLoss(optimizer.params(), support, query);
+        double value = checkFinite(loss.item(), iteration);
+        optimizer.step(Autodiff.grad(List.of(loss), null, optimizer.params().tensors(), false, true));
+        return value;
       }
-      List<Tensor> grads = Autodiff.grad(List.of(loss), null, optimizer.params().tensors(), false, true);
+      List<INDArray> sum = new ArrayList<>();
+      double value = 0;
+      for (int from = 0; from < metaBatch; from += chunk) {
+        int to = Math.min(metaBatch, from + chunk);
+        double weight = (to - from) / (double) metaBatch;
+        try (MemoryScope inner = MemoryScope.open("bml-meta-chunk")) {
+          Tensor loss = learner.metaLoss(optimizer.params(), slice(support, from, to), slice(query, from, to));
+          value += weight * checkFinite(loss.item(), iteration);
+          List<Tensor> g = Autodiff.grad(List.of(loss), null, optimizer.params().tensors(), false, true);
+          for (int i = 0; i < g.size(); i++) {
+            INDArray gi = g.get(i).value().mul(weight);
+            if (sum.size() <= i) {
+              sum.add(gi.leverageTo("bml-meta-step")); // into the step's scope, outliving the chunk
+            } else {
+              sum.get(i).addi(gi);
+            }
+          }
+        }
+      }
+      List<Tensor> grads = new ArrayList<>(sum.size());
+      for (INDArray g : sum) {
+        grads.add(Tensor.constant(g));
+      }
       optimizer.step(grads);
       return value;
     }
+  }
+
+  private static double checkFinite(double value, long iteration) {
+    if (!Double.isFinite(value)) {
+      throw new ArithmeticException("meta-loss is " + value + " at iteration " + iteration);
+    }
+    return value;
+  }
+
+  private static Data slice(Data d, int from, int to) {
+    return new Data(Tensor.constant(d.x().value().get(NDArrayIndex.interval(from, to))),
+        Tensor.constant(d.y().value().get(NDArrayIndex.interval(from, to))));
   }
 }
