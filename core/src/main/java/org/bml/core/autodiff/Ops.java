@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Log1p;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
@@ -181,15 +182,22 @@ public final class Ops {
   }
 
   public static Tensor relu(Tensor x) {
+    // The 0/1 mask is computed once, on first use, and shared by every backward application
+    // (inner backward, its own backward, the outer backward): one cheap scalar op instead of a
+    // relu_bp call each time.
+    INDArray[] mask = new INDArray[1];
     return record("relu", Transforms.relu(x.value(), true), new Tensor[] {x},
-        (g, out, need) -> grads(positiveMask(g, x)));
+        (g, out, need) -> grads(positiveMask(g, x, mask)));
   }
 
   // g where x > 0, else 0: relu's backward. Linear in g and self-adjoint; zero derivative in x
   // (almost everywhere), so x is not an input of the node.
-  private static Tensor positiveMask(Tensor g, Tensor x) {
-    INDArray v = Nd.exec("relu_bp", new INDArray[] {x.value(), g.value()}, new INDArray[] {g.value().ulike()});
-    return record("reluGrad", v, new Tensor[] {g}, (h, out, need) -> grads(positiveMask(h, x)));
+  private static Tensor positiveMask(Tensor g, Tensor x, INDArray[] mask) {
+    if (mask[0] == null) {
+      mask[0] = Nd4j.getExecutioner().exec(new Step(x.value(), x.value().ulike(), 0.0));
+    }
+    INDArray v = g.value().mul(mask[0]);
+    return record("reluGrad", v, new Tensor[] {g}, (h, out, need) -> grads(positiveMask(h, x, mask)));
   }
 
   public static Tensor sigmoid(Tensor x) {
