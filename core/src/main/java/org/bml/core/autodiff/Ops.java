@@ -236,10 +236,15 @@ public final class Ops {
     int[] ax = Nd.normalizeAxes("max", x.rank(), axes);
     INDArray v = x.value().max(keepDims, ax);
     long[] keep = Nd.keepDimsShape(x.shape(), ax);
+    // The routing weights depend on x only, so they are computed once and shared by every
+    // backward application (max-pooling's backward runs three times in second-order MAML).
+    INDArray[] shareCell = new INDArray[1];
     return record("max", v, new Tensor[] {x}, (g, out, need) -> {
-      INDArray m = x.value().eq(Nd.broadcastTo(v.reshape(keep), x.shape())).castTo(x.dtype());
-      INDArray share = m.div(Nd.broadcastTo(m.sum(true, ax), x.shape()));
-      return grads(mul(broadcastTo(keepDims ? g : reshape(g, keep), x.shape()), Tensor.constant(share)));
+      if (shareCell[0] == null) {
+        INDArray m = x.value().eq(Nd.broadcastTo(v.reshape(keep), x.shape())).castTo(x.dtype());
+        shareCell[0] = m.divi(Nd.broadcastTo(m.sum(true, ax), x.shape()));
+      }
+      return grads(mul(broadcastTo(keepDims ? g : reshape(g, keep), x.shape()), Tensor.constant(shareCell[0])));
     });
   }
 
