@@ -1,0 +1,277 @@
+package org.bml.inference.laplace;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.bml.core.autodiff.Autodiff;
+import org.bml.core.autodiff.Ops;
+import org.bml.core.autodiff.Tensor;
+import org.bml.core.model.Params;
+import org.bml.inference.Data;
+import org.bml.inference.LogJointAscent;
+import org.bml.inference.LogLikelihood;
+import org.bml.inference.LogPrior;
+import org.bml.inference.ModelLikelihood;
+import org.bml.inference.ParamLayout;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The curvature computations on the tape, all tasks of a batch at once (tasks are independent, so
+ * a direction set in every task's block gives every task's Hessian-vector product in one pass).
+ * Results are double arrays indexed [task][...] in {@link ParamLayout} order.
+ */
+final class Curvatures {
+  private Curvatures() {}
+
+  /** −∇² (log p(D | φ) + log p(φ)) at the mode, [T][P][P], from P Hessian-vector products. */
+  static double[][][] exactHessian(LogLikelihood ll, LogPrior prior, Params mode, Data support, ParamLayout layout) {
+    Params v = mode.asVariables();
+    Tensor joint = Ops.sum(LogJointAscent.logJoint(ll, prior, v, support), false);
+    int t = (int) support.tasks();
+    int p = layout.size();
+    double[][][] h = new double[t][p][p];
+    if (!joint.requiresGrad()) {
+      return h;
+    }
+    List<Tensor> g = Autodiff.grad(List.of(joint), null, v.tensors(), true, true);
+    for (int k = 0; k < p; k++) {
+      INDArray dir = Nd4j.zeros(mode.tensors().get(0).dtype(), t, p);
+      for (int task = 0; task < t; task++) {
+        dir.putScalar(task, k, 1.0);
+      }
+      INDArray hv = hvp(g, v, directions(layout, dir), layout);
+      for (int task = 0; task < t; task++) {
+        for (int j = 0; j < p; j++) {
+          h[task][j][k] = -hv.getDouble(task, j);
+        }
+      }
+    }
+    return h;
+  }
+
+  /**
+   * The diagonal of Σ_points Jᵀ Λ J, [T][P]: for each point i and factor column r one reverse pass
+   * with the upstream gradient c_r set at point i only, squared and summed. Exact for any model,
+   * including models whose points interact.
+   */
+  static double[][] ggnDiagonal(ModelLikelihood ml, Params mode, Data support, ParamLayout layout) {
+    Params v = mode.asVariables();
+    Tensor f = outputs(ml, v, support);
+    int t = (int) support.tasks();
+    int n = (int) support.points();
+    int rank = ml.output().factorRank(f.size(2));
+    double[][] diag = new double[t][layout.size()];
+    for (int r = 0; r < rank; r++) {
+      INDArray col = ml.output().factorColumn(f.value(), r);
+      for (int i = 0; i < n; i++) {
+        INDArray up = Nd4j.zeros(f.dtype(), f.shape());
+        INDArrayIndexes.point1(up, i).assign(INDArrayIndexes.point1(col, i));
+        List<Tensor> u = Autodiff.grad(List.of(f), List.of(Tensor.constant(up)), v.tensors(), false, true);
+        INDArray flat = flatValues(u, layout);
+        for (int task = 0; task < t; task++) {
+          for (int j = 0; j < diag[task].length; j++) {
+            double x = flat.getDouble(task, j);
+            diag[task][j] += x * x;
+          }
+        }
+      }
+    }
+    return diag;
+  }
+
+  /**
+   * The diagonal of −∇² log p(φ), [T][P], from one Hessian-vector product with a vector of ones,
+   * checked against a second with random signs: a prior whose Hessian is not diagonal is an error.
+   */
+  static double[][] priorDiagonal(LogPrior prior, Params mode, ParamLayout layout, Curvature c) {
+    Params v = mode.asVariables();
+    Tensor lp = prior.logDensity(v);
+    int t = (int) mode.tensors().get(0).size(0);
+    if (lp.rank() != 1 || lp.size(0) != t) {
+      throw new IllegalArgumentException("log prior must have shape [" + t + "] (one value per task), got "
+          + Arrays.toString(lp.shape()));
+    }
+    int p = layout.size();
+    double[][] diag = new double[t][p];
+    Tensor total = Ops.sum(lp, false);
+    if (!total.requiresGrad()) {
+      return diag;
+    }
+    List<Tensor> g = Autodiff.grad(List.of(total), null, v.tensors(), true, true);
+    DataType dtype = mode.tensors().get(0).dtype();
+    INDArray ones = Nd4j.ones(dtype, t, p);
+    INDArray signs = Nd4j.zeros(dtype, t, p);
+    SplittableRandom rng = new SplittableRandom(0x5eedL);
+    for (int task = 0; task < t; task++) {
+      for (int j = 0; j < p; j++) {
+        signs.putScalar(task, j, rng.nextBoolean() ? 1.0 : -1.0);
+      }
+    }
+    INDArray h1 = hvp(g, v, directions(layout, ones), layout);
+    INDArray h2 = hvp(g, v, directions(layout, signs), layout);
+    double scale = h1.amax().getDouble(0);
+    for (int task = 0; task < t; task++) {
+      for (int j = 0; j < p; j++) {
+        double d = -h1.getDouble(task, j);
+        double off = Math.abs(-h2.getDouble(task, j) - d * signs.getDouble(task, j));
+        if (!(off <= 1e-9 * scale + 1e-300)) {
+          throw new IllegalArgumentException("Laplace: " + c + " needs a factorised prior (a diagonal Hessian), but the"
+              + " prior's Hessian has off-diagonal entries (task " + task + ", row " + j + "): use EXACT_HESSIAN");
+        }
+        diag[task][j] = d;
+      }
+    }
+    return diag;
+  }
+
+  /**
+   * K-FAC factors per layer and task: A = (1/n) Σ ā āᵀ (ā = [a, 1] with a bias) and
+   * G = Σ_points Σ_r g gᵀ, g = ∂(c_rᵀ f)/∂s the pre-activation gradient for factor column r.
+   * Returns [layer][task] pairs {A, G}.
+   */
+  static double[][][][][] kfacFactors(ModelLikelihood ml, DenseNetwork net, Params mode, Data support) {
+    List<DenseNetwork.Layer> layers = net.denseLayers();
+    int nl = layers.size();
+    Params v = mode.asVariables();
+    Tensor[] inputs = new Tensor[nl];
+    Tensor[] pre = new Tensor[nl];
+    Tensor f = net.forward(v, support.x(), (i, a, s) -> {
+      inputs[i] = a;
+      pre[i] = s;
+    });
+    requireOutputs(f, support);
+    int t = (int) support.tasks();
+    int n = (int) support.points();
+    for (int l = 0; l < nl; l++) {
+      if (inputs[l] == null || pre[l] == null || !pre[l].requiresGrad()) {
+        throw new IllegalStateException("Laplace: K-FAC: the network did not report layer " + l + " ("
+            + layers.get(l).weight() + ") during its forward pass");
+      }
+    }
+    double[][][][][] out = new double[nl][t][2][][];
+    int rank = ml.output().factorRank(f.size(2));
+    double[][][][] g = new double[nl][t][][];
+    for (int l = 0; l < nl; l++) {
+      for (int task = 0; task < t; task++) {
+        g[l][task] = new double[layers.get(l).out()][layers.get(l).out()];
+      }
+    }
+    for (int r = 0; r < rank; r++) {
+      INDArray col = ml.output().factorColumn(f.value(), r);
+      List<Tensor> gs = Autodiff.grad(List.of(f), List.of(Tensor.constant(col)), Arrays.asList(pre), false, true);
+      for (int l = 0; l < nl; l++) {
+        INDArray gl = gs.get(l).value().castTo(DataType.DOUBLE);
+        for (int task = 0; task < t; task++) {
+          INDArray gt = gl.get(NDArrayIndex.point(task), NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
+          addInto(g[l][task], gt.transpose().mmul(gt).toDoubleMatrix());
+        }
+      }
+    }
+    for (int l = 0; l < nl; l++) {
+      DenseNetwork.Layer layer = layers.get(l);
+      INDArray a = inputs[l].value().castTo(DataType.DOUBLE);
+      for (int task = 0; task < t; task++) {
+        INDArray at = a.get(NDArrayIndex.point(task), NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
+        if (layer.bias() != null) {
+          at = Nd4j.hstack(at, Nd4j.ones(DataType.DOUBLE, n, 1));
+        }
+        out[l][task][0] = at.transpose().mmul(at).divi(n).toDoubleMatrix();
+        out[l][task][1] = g[l][task];
+      }
+    }
+    return out;
+  }
+
+  /** Every parameter of the layout must belong to exactly one dense layer (as weight or bias). */
+  static void requireCoverage(DenseNetwork net, ParamLayout layout) {
+    Set<String> covered = new HashSet<>();
+    for (DenseNetwork.Layer l : net.denseLayers()) {
+      covered.add(l.weight());
+      if (l.bias() != null) {
+        covered.add(l.bias());
+      }
+      long[] ws = layout.shape(l.weight());
+      if (ws.length != 2 || ws[0] != l.in() || ws[1] != l.out()) {
+        throw new IllegalArgumentException("Laplace: K-FAC: weight '" + l.weight() + "' has shape "
+            + Arrays.toString(ws) + " but the layer is " + l.in() + "x" + l.out());
+      }
+    }
+    Set<String> names = new HashSet<>(layout.names());
+    if (!covered.equals(names)) {
+      throw new IllegalArgumentException("Laplace: K-FAC covers the dense layers' weights and biases " + covered
+          + " but the parameters are " + layout.names());
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static Tensor outputs(ModelLikelihood ml, Params v, Data support) {
+    Tensor f = ml.outputs(v, support);
+    requireOutputs(f, support);
+    if (!f.requiresGrad()) {
+      throw new IllegalArgumentException("Laplace: the model's outputs do not depend on its parameters");
+    }
+    return f;
+  }
+
+  private static void requireOutputs(Tensor f, Data support) {
+    if (f.rank() != 3 || !Arrays.equals(f.shape(), support.y().shape())) {
+      throw new IllegalArgumentException("Laplace: model outputs " + Arrays.toString(f.shape())
+          + " must be [T, n, O] like the targets " + Arrays.toString(support.y().shape()));
+    }
+  }
+
+  /** Σ_i dir_i · ∂g_i/∂v (= H dir for g = ∇ of a scalar), flattened [T, P] in double. */
+  private static INDArray hvp(List<Tensor> g, Params v, List<Tensor> dirs, ParamLayout layout) {
+    List<Tensor> outs = new ArrayList<>();
+    List<Tensor> ups = new ArrayList<>();
+    for (int i = 0; i < g.size(); i++) {
+      if (g.get(i).requiresGrad()) {
+        outs.add(g.get(i));
+        ups.add(dirs.get(i));
+      }
+    }
+    long t = v.tensors().get(0).size(0);
+    if (outs.isEmpty()) {
+      return Nd4j.zeros(DataType.DOUBLE, t, layout.size());
+    }
+    return flatValues(Autodiff.grad(outs, ups, v.tensors(), false, true), layout);
+  }
+
+  private static List<Tensor> directions(ParamLayout layout, INDArray flat) {
+    List<Tensor> out = new ArrayList<>();
+    for (Tensor d : layout.unflatten(Tensor.constant(flat)).tensors()) {
+      out.add(Tensor.constant(d.value().dup('c')));
+    }
+    return out;
+  }
+
+  static INDArray flatValues(List<Tensor> ts, ParamLayout layout) {
+    List<Tensor> constants = new ArrayList<>();
+    for (Tensor x : ts) {
+      constants.add(Tensor.constant(x.value()));
+    }
+    return layout.flatten(Params.of(layout.names(), constants)).value().castTo(DataType.DOUBLE);
+  }
+
+  private static void addInto(double[][] acc, double[][] x) {
+    for (int i = 0; i < acc.length; i++) {
+      for (int j = 0; j < acc[i].length; j++) {
+        acc[i][j] += x[i][j];
+      }
+    }
+  }
+
+  /** Views of point i along axis 1 of a [T, n, O] array. */
+  private static final class INDArrayIndexes {
+    static INDArray point1(INDArray a, int i) {
+      return a.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all());
+    }
+  }
+}

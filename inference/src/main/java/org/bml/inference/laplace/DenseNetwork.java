@@ -1,0 +1,133 @@
+package org.bml.inference.laplace;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import org.bml.core.autodiff.Tensor;
+import org.bml.core.check.GradientCheck;
+import org.bml.core.model.Activation;
+import org.bml.core.model.Layers;
+import org.bml.core.model.Mlp;
+import org.bml.core.model.Model;
+import org.bml.core.model.Params;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * A model made of dense layers s = a · W + b whose forward pass can report each layer's input a
+ * and pre-activation s: what the {@link Curvature#KFAC} curvature needs. Each point's output must
+ * depend on that point's input only (no batch statistics), so the pre-activation gradients are per
+ * point.
+ */
+public interface DenseNetwork extends Model {
+  /**
+   * One dense layer: pre-activation {@code s [T, n, out] = a [T, n, in] · W [in, out] + b [out]}.
+   *
+   * @param weight the weight's parameter name
+   * @param bias the bias's parameter name, or null for a layer without bias
+   */
+  record Layer(String weight, String bias, int in, int out) {
+    public Layer {
+      if (weight == null || in <= 0 || out <= 0) {
+        throw new IllegalArgumentException("DenseNetwork.Layer: need a weight name and positive sizes, got "
+            + weight + " " + in + "x" + out);
+      }
+    }
+  }
+
+  /** Receives, during {@link #forward(Params, Tensor, Tap)}, each layer's input and pre-activation. */
+  @FunctionalInterface
+  interface Tap {
+    void layer(int index, Tensor input, Tensor preActivation);
+  }
+
+  /** The dense layers, in forward order. */
+  List<Layer> denseLayers();
+
+  /** {@link #forward(Params, Tensor)} reporting every layer's input and pre-activation to the tap. */
+  Tensor forward(Params params, Tensor x, Tap tap);
+
+  /**
+   * An {@link Mlp} as a dense network. The Mlp does not expose its activation, so it is given here
+   * and checked: the two forward passes must agree on the Mlp's own seeded initial parameters.
+   *
+   * @throws IllegalArgumentException if the activation does not reproduce the Mlp's outputs
+   */
+  static DenseNetwork mlp(Mlp mlp, Activation activation) {
+    return new MlpNetwork(mlp, activation);
+  }
+
+  /** The {@link Mlp} adapter of {@link DenseNetwork#mlp}. */
+  final class MlpNetwork implements DenseNetwork {
+    private final Mlp mlp;
+    private final Activation activation;
+    private final List<Layer> layers = new ArrayList<>();
+
+    private MlpNetwork(Mlp mlp, Activation activation) {
+      if (mlp == null || activation == null) {
+        throw new IllegalArgumentException("DenseNetwork.mlp: the Mlp and its activation must be given");
+      }
+      this.mlp = mlp;
+      this.activation = activation;
+      int[] w = mlp.widths();
+      LinkedHashMap<String, long[]> shapes = mlp.parameterShapes();
+      for (int i = 0; i + 1 < w.length; i++) {
+        String bias = shapes.containsKey(Mlp.biasName(i)) ? Mlp.biasName(i) : null;
+        layers.add(new Layer(Mlp.weight(i), bias, w[i], w[i + 1]));
+      }
+      Params p = mlp.init(7, DataType.DOUBLE);
+      Tensor x = Tensor.constant(GradientCheck.uniform(11, -2, 2, 1, 4, w[0]));
+      double diff = mlp.forward(p, x).value().sub(forward(p, x, (i, a, s) -> { }).value())
+          .amax().getDouble(0);
+      if (!(diff <= 1e-12)) {
+        throw new IllegalArgumentException("DenseNetwork.mlp: activation " + activation
+            + " does not reproduce the Mlp's outputs (max difference " + diff
+            + "): pass the activation the Mlp was built with");
+      }
+    }
+
+    public Mlp mlp() {
+      return mlp;
+    }
+
+    public Activation activation() {
+      return activation;
+    }
+
+    @Override
+    public List<Layer> denseLayers() {
+      return List.copyOf(layers);
+    }
+
+    @Override
+    public Tensor forward(Params params, Tensor x, Tap tap) {
+      Tensor h = x;
+      for (int i = 0; i < layers.size(); i++) {
+        Layer l = layers.get(i);
+        Tensor s = Layers.linear(h, params.get(l.weight()), l.bias() == null ? null : params.get(l.bias()));
+        tap.layer(i, h, s);
+        h = i + 1 < layers.size() ? activation.apply(s) : s;
+      }
+      return h;
+    }
+
+    @Override
+    public LinkedHashMap<String, long[]> parameterShapes() {
+      return mlp.parameterShapes();
+    }
+
+    @Override
+    public Params init(long seed, DataType dtype) {
+      return mlp.init(seed, dtype);
+    }
+
+    @Override
+    public Tensor forward(Params params, Tensor x) {
+      return mlp.forward(params, x);
+    }
+
+    @Override
+    public String toString() {
+      return "DenseNetwork.mlp(" + java.util.Arrays.toString(mlp.widths()) + ", " + activation + ")";
+    }
+  }
+}

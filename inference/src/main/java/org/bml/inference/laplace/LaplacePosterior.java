@@ -1,0 +1,182 @@
+package org.bml.inference.laplace;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.bml.core.autodiff.Ops;
+import org.bml.core.autodiff.Tensor;
+import org.bml.core.model.Params;
+import org.bml.inference.ParamLayout;
+import org.bml.inference.TaskPosterior;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The Laplace approximation q(φ | D, θ) = N(φ̂, H⁻¹) per task (MacKay 1992; in meta-learning,
+ * LLAMA, Grant et al. 2018), with the Laplace estimate of the log marginal likelihood
+ *
+ * <pre>  log p(D | θ) ≈ log p(D | φ̂) + log p(φ̂ | θ) + (P/2) log 2π − ½ log det H,</pre>
+ *
+ * exact when the log joint is quadratic in φ (linear-Gaussian tasks with the exact Hessian).
+ *
+ * <p>Lifecycle: made by {@link Laplace}; immutable. The mode and the log-joint terms are tensors
+ * that keep their graph to θ (through the mode finder and the prior); the precision H, its log
+ * determinant and the sampling noise are double-precision constants (not differentiated).
+ */
+public final class LaplacePosterior implements TaskPosterior {
+  private static final double LOG_2PI = Math.log(2 * Math.PI);
+  private final Params mode;
+  private final ParamLayout layout;
+  private final Tensor logLikelihood;
+  private final Tensor logPrior;
+  private final Precision[] precisions;
+  private final Curvature curvature;
+  private final Damping damping;
+
+  LaplacePosterior(Params mode, ParamLayout layout, Tensor logLikelihood, Tensor logPrior, Precision[] precisions,
+      Curvature curvature, Damping damping) {
+    this.mode = mode;
+    this.layout = layout;
+    this.logLikelihood = logLikelihood;
+    this.logPrior = logPrior;
+    this.precisions = precisions;
+    this.curvature = curvature;
+    this.damping = damping;
+  }
+
+  /** φ̂ per task. */
+  @Override
+  public Params mode() {
+    return mode;
+  }
+
+  /**
+   * φ̂ + z per task with z ~ N(0, H⁻¹) drawn in double from the seed (task by task, in order), a
+   * constant: the sample is differentiable with respect to θ through φ̂.
+   */
+  @Override
+  public Params sample(long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    double[][] z = new double[precisions.length][];
+    for (int t = 0; t < precisions.length; t++) {
+      z[t] = precisions[t].sample(rng);
+    }
+    DataType dtype = mode.tensors().get(0).dtype();
+    Params noise = layout.unflatten(Tensor.constant(ParamLayout.matrix(z, dtype)));
+    List<Tensor> out = new ArrayList<>();
+    for (String n : layout.names()) {
+      out.add(Ops.add(mode.get(n), Tensor.constant(noise.get(n).value().dup('c'))));
+    }
+    return Params.of(layout.names(), out);
+  }
+
+  @Override
+  public boolean isPointMass() {
+    return false;
+  }
+
+  public int tasks() {
+    return precisions.length;
+  }
+
+  /** P, the number of parameters per task. */
+  public int dimension() {
+    return layout.size();
+  }
+
+  public ParamLayout layout() {
+    return layout;
+  }
+
+  public Curvature curvature() {
+    return curvature;
+  }
+
+  /** log p(D | φ̂) per task, {@code [T]} (differentiable). */
+  public Tensor logLikelihood() {
+    return logLikelihood;
+  }
+
+  /** log p(φ̂ | θ) per task, {@code [T]} (differentiable). */
+  public Tensor logPrior() {
+    return logPrior;
+  }
+
+  /** log det H per task (of the damped precision), in double. */
+  public double[] logDetPrecision() {
+    double[] out = new double[precisions.length];
+    for (int t = 0; t < out.length; t++) {
+      out[t] = precisions[t].logDet();
+    }
+    return out;
+  }
+
+  /**
+   * The Laplace log marginal likelihood per task, {@code [T]}: log p(D | φ̂) + log p(φ̂ | θ) +
+   * (P/2) log 2π − ½ log det H. Gradients reach θ through the first two terms.
+   */
+  public Tensor logMarginalLikelihood() {
+    return Ops.neg(objective(1.0));
+  }
+
+  /**
+   * −log p(D | φ̂) − log p(φ̂ | θ) + w (½ log det H − (P/2) log 2π) per task, {@code [T]}: the negative
+   * Laplace evidence at w = 1, the MAP objective (negative log joint) at w = 0.
+   *
+   * @param logDetWeight w, finite
+   */
+  public Tensor objective(double logDetWeight) {
+    if (!Double.isFinite(logDetWeight)) {
+      throw new IllegalArgumentException("LaplacePosterior.objective: log-det weight must be finite, got " + logDetWeight);
+    }
+    Tensor negJoint = Ops.neg(Ops.add(logLikelihood, logPrior));
+    if (logDetWeight == 0) {
+      return negJoint;
+    }
+    double[] ld = logDetPrecision();
+    double[] c = new double[ld.length];
+    for (int t = 0; t < c.length; t++) {
+      c[t] = logDetWeight * (0.5 * ld[t] - 0.5 * layout.size() * LOG_2PI);
+    }
+    INDArray constant = Nd4j.createFromArray(c).castTo(negJoint.dtype());
+    return Ops.add(negJoint, Tensor.constant(constant));
+  }
+
+  /** H (after damping) of one task, P × P in layout order (materialised: P² doubles). */
+  public double[][] precision(int task) {
+    return precisions[check(task)].precisionMatrix();
+  }
+
+  /** H⁻¹ of one task, P × P in layout order (materialised: P² doubles). */
+  public double[][] covariance(int task) {
+    return precisions[check(task)].covarianceMatrix();
+  }
+
+  /** Whether damping was added to this task's precision. */
+  public boolean damped(int task) {
+    return precisions[check(task)].damping > 0;
+  }
+
+  /** Whether any task was damped. */
+  public boolean anyDamped() {
+    for (Precision p : precisions) {
+      if (p.damping > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The damping policy this posterior was made with. */
+  public Damping damping() {
+    return damping;
+  }
+
+  private int check(int task) {
+    if (task < 0 || task >= precisions.length) {
+      throw new IllegalArgumentException("LaplacePosterior: task " + task + " out of range [0, " + precisions.length + ")");
+    }
+    return task;
+  }
+}

@@ -1,0 +1,411 @@
+package org.bml.inference.laplace;
+
+import java.util.List;
+import java.util.random.RandomGenerator;
+import org.hipparchus.linear.Array2DRowRealMatrix;
+import org.hipparchus.linear.EigenDecompositionSymmetric;
+import org.hipparchus.linear.RealMatrix;
+
+/**
+ * One task's posterior precision H (after damping) in a factored form that gives log det H, draws
+ * from N(0, H⁻¹) and, for inspection, the dense matrices. Double precision throughout.
+ */
+abstract class Precision {
+  /** Relative eigenvalue floor below which a precision counts as not positive definite. */
+  static final double RELATIVE_FLOOR = 1e-13;
+
+  final int dimension;
+  final double damping;
+
+  Precision(int dimension, double damping) {
+    this.dimension = dimension;
+    this.damping = damping;
+  }
+
+  abstract double logDet();
+
+  /** z ~ N(0, H⁻¹), P values in layout order. */
+  abstract double[] sample(RandomGenerator rng);
+
+  abstract double[][] precisionMatrix();
+
+  abstract double[][] covarianceMatrix();
+
+  /** λ_min and λ_max (of the damped precision). */
+  abstract double[] eigenRange();
+
+  static boolean positive(double min, double max) {
+    return min > 0 && min > RELATIVE_FLOOR * Math.abs(max);
+  }
+
+  static NotPositiveDefiniteException notPositive(Curvature c, int task, double min, double max, Damping d) {
+    double needed = Math.max(-min, 0) + Math.max(RELATIVE_FLOOR * Math.abs(max), 1e-12);
+    double suggestion = 2 * needed + d.delta();
+    String damp = d.isNone()
+        ? "Pass damping, e.g. Damping.whenNeeded(" + String.format("%.3g", suggestion) + ") or Damping.always(...), "
+            + "which adds δI to the precision and is reported by LaplacePosterior.damped(task)."
+        : "The damping δ = " + d.delta() + " already applied is not enough: use δ ≥ "
+            + String.format("%.3g", suggestion) + ".";
+    return new NotPositiveDefiniteException("Laplace: the " + c + " curvature of task " + task
+        + " is not positive definite (smallest eigenvalue " + min + ", largest " + max
+        + "), so N(φ̂, H⁻¹) does not exist: φ̂ may not be a maximum of the log joint (too few steps, a saddle) "
+        + "or a direction is flat. " + damp, task, min, suggestion);
+  }
+
+  static void requireFinite(Curvature c, int task, double[] values) {
+    for (double v : values) {
+      if (!Double.isFinite(v)) {
+        throw new IllegalStateException("Laplace: the " + c + " curvature of task " + task
+            + " has a non-finite entry (" + v + "); check the log-likelihood and prior at the mode");
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- dense (exact Hessian)
+
+  static final class Dense extends Precision {
+    private final double[] eigenvalues;
+    private final RealMatrix vectors;
+
+    Dense(double[] eigenvalues, RealMatrix vectors, double damping) {
+      super(eigenvalues.length, damping);
+      this.eigenvalues = eigenvalues;
+      this.vectors = vectors;
+    }
+
+    /** Symmetric H → eigendecomposition, damping as the policy says, or an error. */
+    static Dense of(double[][] h, Curvature c, int task, Damping d) {
+      for (double[] row : h) {
+        requireFinite(c, task, row);
+      }
+      int p = h.length;
+      double[][] sym = new double[p][p];
+      for (int i = 0; i < p; i++) {
+        for (int j = 0; j < p; j++) {
+          sym[i][j] = 0.5 * (h[i][j] + h[j][i]);
+        }
+      }
+      EigenDecompositionSymmetric eig = new EigenDecompositionSymmetric(new Array2DRowRealMatrix(sym, false));
+      double[] lambda = eig.getEigenvalues().clone();
+      double delta = applyDamping(lambda, c, task, d);
+      return new Dense(lambda, eig.getV(), delta);
+    }
+
+    @Override
+    double logDet() {
+      double s = 0;
+      for (double l : eigenvalues) {
+        s += Math.log(l);
+      }
+      return s;
+    }
+
+    @Override
+    double[] sample(RandomGenerator rng) {
+      double[] z = new double[dimension];
+      for (int i = 0; i < dimension; i++) {
+        z[i] = rng.nextGaussian() / Math.sqrt(eigenvalues[i]);
+      }
+      return vectors.operate(z);
+    }
+
+    @Override
+    double[][] precisionMatrix() {
+      return reconstruct(false);
+    }
+
+    @Override
+    double[][] covarianceMatrix() {
+      return reconstruct(true);
+    }
+
+    private double[][] reconstruct(boolean inverse) {
+      double[][] out = new double[dimension][dimension];
+      for (int k = 0; k < dimension; k++) {
+        double w = inverse ? 1 / eigenvalues[k] : eigenvalues[k];
+        for (int i = 0; i < dimension; i++) {
+          double vi = vectors.getEntry(i, k) * w;
+          for (int j = 0; j < dimension; j++) {
+            out[i][j] += vi * vectors.getEntry(j, k);
+          }
+        }
+      }
+      return out;
+    }
+
+    @Override
+    double[] eigenRange() {
+      return range(eigenvalues);
+    }
+  }
+
+  // ---------------------------------------------------------------- diagonal
+
+  static final class Diagonal extends Precision {
+    private final double[] h;
+
+    private Diagonal(double[] h, double damping) {
+      super(h.length, damping);
+      this.h = h;
+    }
+
+    static Diagonal of(double[] diagonal, Curvature c, int task, Damping d) {
+      requireFinite(c, task, diagonal);
+      double[] h = diagonal.clone();
+      double delta = applyDamping(h, c, task, d);
+      return new Diagonal(h, delta);
+    }
+
+    @Override
+    double logDet() {
+      double s = 0;
+      for (double v : h) {
+        s += Math.log(v);
+      }
+      return s;
+    }
+
+    @Override
+    double[] sample(RandomGenerator rng) {
+      double[] z = new double[dimension];
+      for (int i = 0; i < dimension; i++) {
+        z[i] = rng.nextGaussian() / Math.sqrt(h[i]);
+      }
+      return z;
+    }
+
+    @Override
+    double[][] precisionMatrix() {
+      double[][] m = new double[dimension][dimension];
+      for (int i = 0; i < dimension; i++) {
+        m[i][i] = h[i];
+      }
+      return m;
+    }
+
+    @Override
+    double[][] covarianceMatrix() {
+      double[][] m = new double[dimension][dimension];
+      for (int i = 0; i < dimension; i++) {
+        m[i][i] = 1 / h[i];
+      }
+      return m;
+    }
+
+    @Override
+    double[] eigenRange() {
+      return range(h);
+    }
+  }
+
+  // ---------------------------------------------------------------- Kronecker-factored blocks
+
+  /**
+   * One dense layer's block A ⊗ G + τ I over its augmented weight [W; b] (row-major), kept as
+   * eigendecompositions A = Q_A diag(λ) Q_Aᵀ, G = Q_G diag(μ) Q_Gᵀ: the block's eigenvalues are
+   * λ_i μ_j + τ with eigenvectors q_A,i ⊗ q_G,j.
+   */
+  static final class KroneckerBlock {
+    final int weightOffset;
+    final int biasOffset;
+    final int in;
+    final int out;
+    final RealMatrix qa;
+    final double[] lambda;
+    final RealMatrix qg;
+    final double[] mu;
+    double shift;
+
+    KroneckerBlock(int weightOffset, int biasOffset, int in, int out, double[][] a, double[][] g, double shift) {
+      this.weightOffset = weightOffset;
+      this.biasOffset = biasOffset;
+      this.in = in;
+      this.out = out;
+      EigenDecompositionSymmetric ea = new EigenDecompositionSymmetric(new Array2DRowRealMatrix(symmetrize(a), false));
+      EigenDecompositionSymmetric eg = new EigenDecompositionSymmetric(new Array2DRowRealMatrix(symmetrize(g), false));
+      this.qa = ea.getV();
+      this.lambda = ea.getEigenvalues();
+      this.qg = eg.getV();
+      this.mu = eg.getEigenvalues();
+      this.shift = shift;
+    }
+
+    int rows() {
+      return lambda.length;
+    }
+
+    /** Flat index of augmented entry (i, o): weight rows first, then the bias row. */
+    int index(int i, int o) {
+      return i < in ? weightOffset + i * out + o : biasOffset + o;
+    }
+
+    double eigenvalue(int i, int j) {
+      return lambda[i] * mu[j] + shift;
+    }
+  }
+
+  static final class Kronecker extends Precision {
+    private final List<KroneckerBlock> blocks;
+
+    private Kronecker(int dimension, List<KroneckerBlock> blocks, double damping) {
+      super(dimension, damping);
+      this.blocks = blocks;
+    }
+
+    static Kronecker of(int dimension, List<KroneckerBlock> blocks, int task, Damping d) {
+      for (KroneckerBlock b : blocks) {
+        requireFinite(Curvature.KFAC, task, b.lambda);
+        requireFinite(Curvature.KFAC, task, b.mu);
+        requireFinite(Curvature.KFAC, task, new double[] {b.shift});
+      }
+      Kronecker k = new Kronecker(dimension, blocks, 0);
+      double[] r = k.eigenRange();
+      double delta = 0;
+      if (!d.isNone() && (!d.onlyWhenNeeded() || !positive(r[0], r[1]))) {
+        delta = d.delta();
+        for (KroneckerBlock b : blocks) {
+          b.shift += delta;
+        }
+        r = k.eigenRange();
+      }
+      if (!positive(r[0], r[1])) {
+        throw notPositive(Curvature.KFAC, task, r[0], r[1], d);
+      }
+      return new Kronecker(dimension, blocks, delta);
+    }
+
+    @Override
+    double logDet() {
+      double s = 0;
+      for (KroneckerBlock b : blocks) {
+        for (int i = 0; i < b.lambda.length; i++) {
+          for (int j = 0; j < b.mu.length; j++) {
+            s += Math.log(b.eigenvalue(i, j));
+          }
+        }
+      }
+      return s;
+    }
+
+    @Override
+    double[] sample(RandomGenerator rng) {
+      double[] z = new double[dimension];
+      for (KroneckerBlock b : blocks) {
+        int rows = b.rows();
+        // X = Q_A (Z ⊘ sqrt(λ μᵀ + τ)) Q_Gᵀ has covariance (A ⊗ G + τ I)⁻¹ in row-major vec form.
+        double[][] m = new double[rows][b.out];
+        for (int i = 0; i < rows; i++) {
+          for (int j = 0; j < b.out; j++) {
+            m[i][j] = rng.nextGaussian() / Math.sqrt(b.eigenvalue(i, j));
+          }
+        }
+        RealMatrix x = b.qa.multiply(new Array2DRowRealMatrix(m, false)).multiplyTransposed(b.qg);
+        for (int i = 0; i < rows; i++) {
+          for (int o = 0; o < b.out; o++) {
+            z[b.index(i, o)] = x.getEntry(i, o);
+          }
+        }
+      }
+      return z;
+    }
+
+    @Override
+    double[][] precisionMatrix() {
+      return reconstruct(false);
+    }
+
+    @Override
+    double[][] covarianceMatrix() {
+      return reconstruct(true);
+    }
+
+    private double[][] reconstruct(boolean inverse) {
+      double[][] out = new double[dimension][dimension];
+      for (KroneckerBlock b : blocks) {
+        int rows = b.rows();
+        int n = rows * b.out;
+        int[] idx = new int[n];
+        for (int i = 0; i < rows; i++) {
+          for (int o = 0; o < b.out; o++) {
+            idx[i * b.out + o] = b.index(i, o);
+          }
+        }
+        for (int i = 0; i < rows; i++) {
+          for (int j = 0; j < b.out; j++) {
+            double w = inverse ? 1 / b.eigenvalue(i, j) : b.eigenvalue(i, j);
+            // eigenvector q_A,i ⊗ q_G,j: entry (r, o) = Q_A[r][i] Q_G[o][j]
+            double[] v = new double[n];
+            for (int r = 0; r < rows; r++) {
+              for (int o = 0; o < b.out; o++) {
+                v[r * b.out + o] = b.qa.getEntry(r, i) * b.qg.getEntry(o, j);
+              }
+            }
+            for (int p = 0; p < n; p++) {
+              double vp = v[p] * w;
+              for (int q = 0; q < n; q++) {
+                out[idx[p]][idx[q]] += vp * v[q];
+              }
+            }
+          }
+        }
+      }
+      return out;
+    }
+
+    @Override
+    double[] eigenRange() {
+      double min = Double.POSITIVE_INFINITY;
+      double max = Double.NEGATIVE_INFINITY;
+      for (KroneckerBlock b : blocks) {
+        for (int i = 0; i < b.lambda.length; i++) {
+          for (int j = 0; j < b.mu.length; j++) {
+            double e = b.eigenvalue(i, j);
+            min = Math.min(min, e);
+            max = Math.max(max, e);
+          }
+        }
+      }
+      return new double[] {min, max};
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Adds δ to the eigenvalues as the policy says; returns the δ applied; throws if still not positive. */
+  private static double applyDamping(double[] eigenvalues, Curvature c, int task, Damping d) {
+    double[] r = range(eigenvalues);
+    double delta = 0;
+    if (!d.isNone() && (!d.onlyWhenNeeded() || !positive(r[0], r[1]))) {
+      delta = d.delta();
+      for (int i = 0; i < eigenvalues.length; i++) {
+        eigenvalues[i] += delta;
+      }
+      r = range(eigenvalues);
+    }
+    if (!positive(r[0], r[1])) {
+      throw notPositive(c, task, r[0], r[1], d);
+    }
+    return delta;
+  }
+
+  static double[] range(double[] v) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (double x : v) {
+      min = Math.min(min, x);
+      max = Math.max(max, x);
+    }
+    return new double[] {min, max};
+  }
+
+  static double[][] symmetrize(double[][] m) {
+    int n = m.length;
+    double[][] s = new double[n][n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        s[i][j] = 0.5 * (m[i][j] + m[j][i]);
+      }
+    }
+    return s;
+  }
+}
