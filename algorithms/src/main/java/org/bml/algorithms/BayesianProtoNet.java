@@ -111,7 +111,9 @@ public final class BayesianProtoNet implements MetaLearner {
     Tensor counts = ClassStats.counts("BayesianProtoNet", support.y());
     Tensor sigma2 = observationVariance(meta, e.dtype());
     // n_c + κ with κ = σ²/σ0² (exactly n_c when σ0² = ∞).
-    Tensor denom = Double.isInfinite(priorVariance) ? counts : Ops.add(counts, Ops.mulScalar(sigma2, 1 / priorVariance));
+    Tensor denom = Double.isInfinite(priorVariance)
+        ? counts
+        : Ops.add(counts, Ops.mulScalar(sigma2, 1 / priorVariance));
     Tensor mean = Ops.div(ClassStats.sums(e, support.y()), denom);
     Tensor variance = Ops.div(Ops.broadcastTo(sigma2, 1), denom);
     return new ClassMeanPosterior(meta, mean, variance);

@@ -56,7 +56,8 @@ class PointEstimateMethodsTest {
     assertTrue(err <= 1e-12, "∇R vs θ − mean φ_k: rel err " + err);
     // Test-time adaptation uses the support set only.
     Params adapted = reptile.adapt(theta.detach(), support, 3);
-    Params supportOnly = new TruncatedGradientDescent(3, 0.1, GradientOrder.FIRST).adapt(theta.detach(), support, MSE, 3);
+    Params supportOnly = new TruncatedGradientDescent(3, 0.1, GradientOrder.FIRST)
+        .adapt(theta.detach(), support, MSE, 3);
     assertEquals(supportOnly.get(Mlp.weight(0)).value(), adapted.get(Mlp.weight(0)).value());
   }
 
@@ -238,9 +239,13 @@ class PointEstimateMethodsTest {
     Data unequal = PointEstimateFixtures.classification(150, new int[][] {{0, 1, 2, 2, 2, 2}}, 3, 3);
     BayesianProtoNet flat = new BayesianProtoNet(EMBEDDING, Double.POSITIVE_INFINITY, 0.5, false);
     BayesianProtoNet informative = new BayesianProtoNet(EMBEDDING, 0.1, 0.5, false);
-    assertTrue(Math.abs(flat.metaLoss(theta, equal, query).item() - proto.metaLoss(theta, equal, query).item()) < 1e-12);
-    assertTrue(Math.abs(flat.metaLoss(theta, unequal, query).item() - proto.metaLoss(theta, unequal, query).item()) > 1e-4);
-    assertTrue(Math.abs(informative.metaLoss(theta, equal, query).item() - proto.metaLoss(theta, equal, query).item()) > 1e-4);
+    double protoEqual = proto.metaLoss(theta, equal, query).item();
+    assertEquals(protoEqual, flat.metaLoss(theta, equal, query).item(), 1e-12, "equal shots, flat prior: ProtoNet");
+    double protoUnequal = proto.metaLoss(theta, unequal, query).item();
+    assertTrue(Math.abs(flat.metaLoss(theta, unequal, query).item() - protoUnequal) > 1e-4,
+        "unequal shots: wider predictives for rarer classes");
+    assertTrue(Math.abs(informative.metaLoss(theta, equal, query).item() - protoEqual) > 1e-4,
+        "informative prior: shrinkage");
   }
 
   @Test
@@ -252,7 +257,8 @@ class PointEstimateMethodsTest {
     Params theta = EMBEDDING.init(13, DataType.DOUBLE);
     Data support = balanced(160, 2, 3, shots, 3);
     Data query = randomLabels(170, 2, 5, 3, 3);
-    double a = new BayesianProtoNet(EMBEDDING, Double.POSITIVE_INFINITY, sigma2, false).metaLoss(theta, support, query).item();
+    BayesianProtoNet bayes = new BayesianProtoNet(EMBEDDING, Double.POSITIVE_INFINITY, sigma2, false);
+    double a = bayes.metaLoss(theta, support, query).item();
     double b = new ProtoNet(EMBEDDING).metaLoss(theta, support, query).item();
     assertEquals(b, a, 1e-12);
   }
@@ -315,11 +321,36 @@ class PointEstimateMethodsTest {
     }
   }
 
+  @Test
+  void metricMethodsRunInFloat32() {
+    Params theta = EMBEDDING.init(17, DataType.FLOAT);
+    Data s = balanced(230, 2, 3, 2, 3);
+    Data q = randomLabels(240, 2, 4, 3, 3);
+    Data support = new Data(Tensor.constant(s.x().value().castTo(DataType.FLOAT)),
+        Tensor.constant(s.y().value().castTo(DataType.FLOAT)));
+    Data query = new Data(Tensor.constant(q.x().value().castTo(DataType.FLOAT)),
+        Tensor.constant(q.y().value().castTo(DataType.FLOAT)));
+    List<MetaLearner> learners = List.of(new ProtoNet(EMBEDDING), new MatchingNet(EMBEDDING),
+        new BayesianProtoNet(EMBEDDING, 1.0, 0.5, false),
+        new BayesianProtoNet(EMBEDDING, Double.POSITIVE_INFINITY, 0.5, true));
+    for (MetaLearner learner : learners) {
+      Params meta = learner.initialize(17, DataType.FLOAT);
+      Tensor loss = learner.metaLoss(meta, support, query);
+      assertEquals(DataType.FLOAT, loss.dtype());
+      assertTrue(Double.isFinite(loss.item()), learner.getClass().getSimpleName() + " loss " + loss.item());
+      for (INDArray g : grad(loss, meta.tensors())) {
+        assertTrue(Double.isFinite(g.norm2Number().doubleValue()));
+      }
+    }
+    assertEquals(DataType.FLOAT, theta.get(Mlp.weight(0)).dtype());
+  }
+
   // ---------------------------------------------------------------- bad input
 
   private static void rejects(String mustMention, Executable e) {
     IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
-    assertTrue(ex.getMessage().contains(mustMention), "message should mention '" + mustMention + "': " + ex.getMessage());
+    assertTrue(ex.getMessage().contains(mustMention),
+        "message should mention '" + mustMention + "': " + ex.getMessage());
   }
 
   @Test

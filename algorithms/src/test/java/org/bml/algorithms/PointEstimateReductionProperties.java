@@ -26,6 +26,7 @@ import org.bml.inference.GradientOrder;
 import org.bml.inference.Likelihood;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The reductions between the point-estimate methods, on small random float64 problems (shapes,
@@ -48,8 +49,8 @@ class PointEstimateReductionProperties {
     Params theta = linear.init(seed, DataType.DOUBLE);
     Data support = regression(seed + 1, tasks, 5, dim, outputs);
     Data query = regression(seed + 2, tasks, 4, dim, outputs);
-    List<INDArray> maml = grad(new Maml(linear, lin, steps, alpha, GradientOrder.SECOND).metaLoss(theta, support, query),
-        theta.tensors());
+    Maml secondOrder = new Maml(linear, lin, steps, alpha, GradientOrder.SECOND);
+    List<INDArray> maml = grad(secondOrder.metaLoss(theta, support, query), theta.tensors());
     List<INDArray> fomaml = grad(Fomaml.create(linear, lin, steps, alpha).metaLoss(theta, support, query),
         theta.tensors());
     double err = GradientCheck.relativeError(fomaml, maml);
@@ -93,7 +94,7 @@ class PointEstimateReductionProperties {
     double alpha = between(seed, 0.01, 0.3);
     Params theta = mlp.init(seed, DataType.DOUBLE);
     Params alphas = theta.mapNamed((n, t) -> Tensor.variable(
-        org.nd4j.linalg.factory.Nd4j.valueArrayOf(t.shape(), alpha, DataType.DOUBLE), MetaSgd.stepSizeName(n)));
+        Nd4j.valueArrayOf(t.shape(), alpha, DataType.DOUBLE), MetaSgd.stepSizeName(n)));
     Params meta = MetaSgd.combine(theta, alphas);
     Data support = regression(seed + 1, tasks, 4, 2, 1);
     Data query = regression(seed + 2, tasks, 4, 2, 1);

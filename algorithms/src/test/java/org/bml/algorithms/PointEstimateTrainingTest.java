@@ -12,7 +12,9 @@ import org.bml.inference.GradientOrder;
 import org.bml.inference.Likelihood;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Sgd;
 
 /**
  * Each point-estimate method trains: its meta-test query loss after a few dozen meta-iterations on
@@ -87,5 +89,36 @@ class PointEstimateTrainingTest {
   @Test
   void bayesianProtoNetTrains() {
     assertTrains("BayesianProtoNet", new BayesianProtoNet(EMBEDDING, 4.0, 0.5, true), BLOBS, 0, 0.01, 0.8);
+  }
+
+  /** The meta-losses are means of per-task terms, so chunked meta-batches give the same update. */
+  @Test
+  void chunkedMetaBatchesGiveTheSameUpdate() {
+    List<MetaLearner> learners = List.of(new Reptile(REGRESSOR, MSE, 2, 0.05),
+        new MetaSgd(REGRESSOR, MSE, 1, 0.05, GradientOrder.SECOND),
+        new Anil(REGRESSOR, MSE, List.of(Mlp.weight(2), Mlp.biasName(2)), 1, 0.05, GradientOrder.SECOND));
+    for (MetaLearner learner : learners) {
+      assertChunkInvariant(learner, SINES);
+    }
+    for (MetaLearner learner : List.<MetaLearner>of(new ProtoNet(EMBEDDING), new MatchingNet(EMBEDDING),
+        new BayesianProtoNet(EMBEDDING, 4.0, 0.5, true))) {
+      assertChunkInvariant(learner, BLOBS);
+    }
+  }
+
+  private static void assertChunkInvariant(MetaLearner learner, TaskDistribution tasks) {
+    INDArray whole = trained(learner, tasks, META_BATCH);
+    INDArray chunked = trained(learner, tasks, 1);
+    double err = whole.sub(chunked).norm2Number().doubleValue() / whole.norm2Number().doubleValue();
+    assertTrue(err < 1e-12, learner.getClass().getSimpleName() + ": chunked vs whole, relative difference " + err);
+  }
+
+  private static INDArray trained(MetaLearner learner, TaskDistribution tasks, int chunk) {
+    MetaOptimizer opt = new MetaOptimizer(learner.initialize(2, DataType.DOUBLE), new Sgd(0.05), 0);
+    MetaTrainer trainer = new MetaTrainer(learner, tasks, opt, META_BATCH, chunk, TRAIN_SEED);
+    for (int it = 0; it < 2; it++) {
+      trainer.step(it);
+    }
+    return opt.flatParams().dup();
   }
 }
