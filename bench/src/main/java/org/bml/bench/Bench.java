@@ -75,8 +75,10 @@ public final class Bench {
     Maml maml = new Maml(model, Likelihood.softmaxCrossEntropy(model), 1, 0.4, GradientOrder.SECOND);
     TaskDistribution tasks = new RandomImageTasks(5, 1, 15);
     MetaOptimizer opt = new MetaOptimizer(maml.initialize(1, DataType.FLOAT), new Adam(1e-3), 0);
-    // Chunks of 4 tasks bound the tape's memory; the update equals one 32-task pass.
-    MetaTrainer trainer = new MetaTrainer(maml, tasks, opt, 32, 4, 1);
+    // One task per forward/backward pass bounds the tape's memory (a Conv-4 task's second-order
+    // tape is ~0.8 GB); the update equals one 32-task pass, and these ops are too large for
+    // batching to save per-call overhead.
+    MetaTrainer trainer = new MetaTrainer(maml, tasks, opt, 32, 1, 1);
     return medianRate(trainer::step, 1, 1, 3);
   }
 
