@@ -1,0 +1,204 @@
+package org.bml.algorithms;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.bml.core.memory.MemoryScope;
+import org.bml.core.optim.MetaOptimizer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A training checkpoint: meta-parameters, the outer optimizer's state, the next iteration (which
+ * with the seed fixes every later meta-batch, since tasks are addressed by (seed, index)), the run's
+ * configuration and its provenance (toolkit version, git commit, seed, backend).
+ *
+ * <p>Lifecycle: {@link #capture} from a live optimizer, {@link #write} atomically (a temporary file
+ * in the same folder, then a rename, so a crash never leaves a partial checkpoint), {@link #read}
+ * back, and {@link #restoreInto} an optimizer built with the same method and configuration; training
+ * then continues bit-identically on CPU.
+ */
+public record Checkpoint(INDArray params, INDArray updaterState, int iteration, Map<String, String> config,
+    Map<String, String> provenance) {
+  private static final String FORMAT = "bml-checkpoint-1";
+
+  public Checkpoint {
+    config = Collections.unmodifiableMap(new TreeMap<>(config));
+    provenance = Collections.unmodifiableMap(new TreeMap<>(provenance));
+  }
+
+  /** Copies the optimizer's current state (detached from every memory scope). */
+  public static Checkpoint capture(MetaOptimizer optimizer, Map<String, String> config, long seed) {
+    INDArray p = MemoryScope.outside(() -> optimizer.flatParams().dup());
+    INDArray s = optimizer.updaterState() == null ? null : MemoryScope.outside(() -> optimizer.updaterState().dup());
+    Map<String, String> prov = new LinkedHashMap<>();
+    prov.put("toolkit", "bml " + version());
+    prov.put("git", gitCommit());
+    prov.put("seed", Long.toString(seed));
+    prov.put("backend", Nd4j.getBackend().getClass().getSimpleName());
+    prov.put("dtype", p.dataType().toString());
+    return new Checkpoint(p, s, optimizer.iteration(), config, prov);
+  }
+
+  /** Puts parameters, updater state and iteration back into an optimizer of the same shape. */
+  public void restoreInto(MetaOptimizer optimizer) {
+    if (optimizer.flatParams().dataType() != params.dataType()) {
+      throw new IllegalArgumentException("checkpoint holds " + params.dataType() + " parameters, the model uses "
+          + optimizer.flatParams().dataType());
+    }
+    optimizer.restore(params, updaterState, iteration);
+  }
+
+  /** Writes atomically: readers see either the old file or the complete new one. */
+  public void write(Path file) {
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = null;
+    try {
+      Files.createDirectories(dir);
+      tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+      try (OutputStream out = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(out)) {
+        Properties meta = new Properties();
+        meta.setProperty("format", FORMAT);
+        meta.setProperty("iteration", Integer.toString(iteration));
+        meta.setProperty("hasUpdaterState", Boolean.toString(updaterState != null));
+        config.forEach((k, v) -> meta.setProperty("config." + k, v));
+        provenance.forEach((k, v) -> meta.setProperty("provenance." + k, v));
+        zip.putNextEntry(new ZipEntry("meta.properties"));
+        meta.store(zip, "bml checkpoint");
+        zip.closeEntry();
+        writeArray(zip, "params.bin", params);
+        if (updaterState != null) {
+          writeArray(zip, "updater.bin", updaterState);
+        }
+      }
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write checkpoint " + file + ": " + e.getMessage(), e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // the temporary file is only litter; the error that matters was already raised
+        }
+      }
+    }
+  }
+
+  /** Reads a checkpoint, naming the file and what is wrong with it when it is not one. */
+  public static Checkpoint read(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("checkpoint " + file + " does not exist or is not a file");
+    }
+    Properties meta = null;
+    INDArray p = null;
+    INDArray s = null;
+    try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
+      for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+        byte[] bytes = zip.readAllBytes();
+        switch (e.getName()) {
+          case "meta.properties" -> {
+            meta = new Properties();
+            meta.load(new java.io.InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.ISO_8859_1));
+          }
+          case "params.bin" -> p = readArray(bytes);
+          case "updater.bin" -> s = readArray(bytes);
+          default -> throw new IllegalArgumentException("checkpoint " + file + ": unexpected entry '" + e.getName() + "'");
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof IllegalArgumentException iae) {
+        throw iae;
+      }
+      throw new IllegalArgumentException("checkpoint " + file + " is unreadable (" + e.getMessage() + ")", e);
+    }
+    if (meta == null || !FORMAT.equals(meta.getProperty("format"))) {
+      throw new IllegalArgumentException("checkpoint " + file + " is not a " + FORMAT + " file");
+    }
+    if (p == null || (Boolean.parseBoolean(meta.getProperty("hasUpdaterState")) && s == null)) {
+      throw new IllegalArgumentException("checkpoint " + file + " is incomplete (parameters or optimizer state missing)");
+    }
+    Map<String, String> config = new LinkedHashMap<>();
+    Map<String, String> prov = new LinkedHashMap<>();
+    for (String k : meta.stringPropertyNames()) {
+      if (k.startsWith("config.")) {
+        config.put(k.substring(7), meta.getProperty(k));
+      } else if (k.startsWith("provenance.")) {
+        prov.put(k.substring(11), meta.getProperty(k));
+      }
+    }
+    int it;
+    try {
+      it = Integer.parseInt(meta.getProperty("iteration"));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("checkpoint " + file + ": bad iteration '" + meta.getProperty("iteration") + "'");
+    }
+    return new Checkpoint(p, s, it, config, prov);
+  }
+
+  /** Throws unless this checkpoint's configuration has the given values (e.g. method, model widths). */
+  public void requireConfig(Map<String, String> expected) {
+    expected.forEach((k, v) -> {
+      String have = config.get(k);
+      if (!v.equals(have)) {
+        throw new IllegalArgumentException("checkpoint was made with " + k + "=" + have + ", this run has " + k + "=" + v);
+      }
+    });
+  }
+
+  private static void writeArray(ZipOutputStream zip, String name, INDArray a) throws IOException {
+    zip.putNextEntry(new ZipEntry(name));
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(buf)) {
+      Nd4j.write(a, out);
+    }
+    zip.write(buf.toByteArray());
+    zip.closeEntry();
+  }
+
+  private static INDArray readArray(byte[] bytes) throws IOException {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      return MemoryScope.outside(() -> Nd4j.read(in));
+    }
+  }
+
+  static String version() {
+    Package p = Checkpoint.class.getPackage();
+    return p.getImplementationVersion() != null ? p.getImplementationVersion() : "0.1.0-SNAPSHOT";
+  }
+
+  static String gitCommit() {
+    try {
+      Process proc = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+      String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      return proc.waitFor() == 0 && out.matches("[0-9a-f]{40}") ? out : "unknown";
+    } catch (IOException e) {
+      return "unknown";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown";
+    }
+  }
+}
