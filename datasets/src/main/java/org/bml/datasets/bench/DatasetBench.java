@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.bml.core.memory.MemoryScope;
 import org.bml.datasets.TaskBatch;
 import org.bml.datasets.omniglot.OmniglotImages;
 import org.bml.datasets.omniglot.OmniglotPaths;
@@ -62,18 +63,16 @@ public final class DatasetBench {
     static double medianBatchMillis(OmniglotTasks tasks, int batchSize, boolean recycle) {
         long index = 0;
         long sink = 0;
-        TaskBatch b = tasks.batch(1, index, batchSize);
+        TaskBatch[] reuse = {tasks.batch(1, index, batchSize)};
         for (int i = 0; i < WARMUP_BATCHES; i++) {
-            b = recycle ? tasks.batchInto(1, index, b) : tasks.batch(1, index, batchSize);
-            sink += consume(b);
+            sink += nextBatch(tasks, index, batchSize, recycle, reuse);
             index += batchSize;
         }
         double[] windows = new double[WINDOWS];
         for (int w = 0; w < WINDOWS; w++) {
             long t0 = System.nanoTime();
             for (int i = 0; i < BATCHES_PER_WINDOW; i++) {
-                b = recycle ? tasks.batchInto(1, index, b) : tasks.batch(1, index, batchSize);
-                sink += consume(b);
+                sink += nextBatch(tasks, index, batchSize, recycle, reuse);
                 index += batchSize;
             }
             windows[w] = (System.nanoTime() - t0) / 1e6 / BATCHES_PER_WINDOW;
@@ -83,6 +82,20 @@ public final class DatasetBench {
         }
         Arrays.sort(windows);
         return windows[WINDOWS / 2];
+    }
+
+    // One meta-batch, either rewritten into the previous arrays or freshly allocated inside a
+    // recycled scope (as the trainer does); unscoped, fresh batches would pile up off-heap until a
+    // garbage collection.
+    private static long nextBatch(OmniglotTasks tasks, long index, int batchSize, boolean recycle,
+            TaskBatch[] reuse) {
+        if (recycle) {
+            reuse[0] = tasks.batchInto(1, index, reuse[0]);
+            return consume(reuse[0]);
+        }
+        try (MemoryScope scope = MemoryScope.open("bml-bench-episodes")) {
+            return consume(tasks.batch(1, index, batchSize));
+        }
     }
 
     private static long consume(TaskBatch b) {
