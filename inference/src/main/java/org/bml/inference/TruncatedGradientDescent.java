@@ -2,6 +2,7 @@ package org.bml.inference;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
@@ -9,25 +10,33 @@ import org.bml.core.model.Params;
 
 /**
  * MAP inference by K steps of (preconditioned) gradient descent from θ:
- * φ_{k+1} = φ_k − α ⊙ ∇_φ [L(φ_k; D) ] with φ_0 = θ, returning a point mass at φ_K. For a
- * quadratic loss this lands exactly on the MAP under the implicit Gaussian prior of early stopping
- * (Santos 1996; Grant et al. 2018). This is MAML's inner loop (Finn, Abbeel & Levine 2017);
- * learned per-parameter step sizes make it Meta-SGD's (Li et al. 2017).
+ * φ_{k+1} = φ_k − B ∇_φ [L(φ_k; D) + w·(−log p(φ_k | θ))] with φ_0 = θ, returning a point mass at
+ * φ_K. Without the explicit prior term (the default) and for a quadratic loss this lands exactly
+ * on the MAP under the implicit Gaussian prior of early stopping (Santos 1996; Grant et al. 2018;
+ * see {@code org.bml.priors.EarlyStoppingPrior}). This is MAML's inner loop (Finn, Abbeel &amp;
+ * Levine 2017); learned per-parameter step sizes make it Meta-SGD's (Li et al. 2017).
+ *
+ * <p>B is a {@link Preconditioner}: a scalar step size α (B = αI), per-parameter step sizes, or a
+ * full matrix over each task's flattened parameters. The optional explicit prior term
+ * ({@link #withPrior}, {@link #withProximalTerm}) adds w·(−log p(φ | θ)) to each task's loss;
+ * since the likelihood terms are means over a task's points, w = 1/n makes the objective the
+ * negative log posterior over n, and ½λ‖φ − θ‖² is the proximal term of iMAML.
  *
  * <p>With {@link GradientOrder#SECOND} the steps are recorded, so the posterior is exactly
- * differentiable with respect to θ (and to learned step sizes); with {@link GradientOrder#FIRST}
- * the inner gradients are constants. When θ does not require gradients (evaluation), the steps
- * record nothing whatever the order.
+ * differentiable with respect to θ (and to learned step sizes, preconditioners or prior
+ * parameters); with {@link GradientOrder#FIRST} the inner gradients are constants. When nothing
+ * requires gradients (evaluation), the steps record nothing whatever the order.
  */
 public final class TruncatedGradientDescent implements InferenceStrategy {
   private final int steps;
-  private final double stepSize;
-  private final Params learnedStepSizes;
+  private final Preconditioner preconditioner;
   private final GradientOrder order;
+  private final PriorFamily prior;
+  private final double priorWeight;
 
   /** K steps of size α (scalar). */
   public TruncatedGradientDescent(int steps, double stepSize, GradientOrder order) {
-    this(steps, stepSize, null, order);
+    this(steps, new ScalarPreconditioner(stepSize), order, null, 0);
   }
 
   /**
@@ -35,23 +44,30 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
    * variables to learn (Meta-SGD).
    */
   public TruncatedGradientDescent(int steps, Params stepSizes, GradientOrder order) {
-    this(steps, Double.NaN, stepSizes, order);
+    this(steps, new DiagonalPreconditioner(stepSizes), order, null, 0);
   }
 
-  private TruncatedGradientDescent(int steps, double stepSize, Params stepSizes, GradientOrder order) {
+  /** K steps preconditioned by B. */
+  public TruncatedGradientDescent(int steps, Preconditioner preconditioner, GradientOrder order) {
+    this(steps, preconditioner, order, null, 0);
+  }
+
+  private TruncatedGradientDescent(int steps, Preconditioner preconditioner, GradientOrder order, PriorFamily prior,
+      double priorWeight) {
     if (steps < 0) {
       throw new IllegalArgumentException("TruncatedGradientDescent: steps must be >= 0, got " + steps);
     }
-    if (stepSizes == null && !(stepSize >= 0 && Double.isFinite(stepSize))) {
-      throw new IllegalArgumentException("TruncatedGradientDescent: step size must be finite and >= 0, got " + stepSize);
+    if (preconditioner == null) {
+      throw new IllegalArgumentException("TruncatedGradientDescent: preconditioner must be given");
     }
     if (order == null) {
       throw new IllegalArgumentException("TruncatedGradientDescent: gradient order must be given (SECOND or FIRST)");
     }
     this.steps = steps;
-    this.stepSize = stepSize;
-    this.learnedStepSizes = stepSizes;
+    this.preconditioner = preconditioner;
     this.order = order;
+    this.prior = prior;
+    this.priorWeight = priorWeight;
   }
 
   public int steps() {
@@ -62,9 +78,55 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
     return order;
   }
 
+  public Preconditioner preconditioner() {
+    return preconditioner;
+  }
+
+  /** The explicit prior p(φ | θ), if any. */
+  public Optional<PriorFamily> prior() {
+    return Optional.ofNullable(prior);
+  }
+
+  /** The weight w of the explicit prior term (0 without one). */
+  public double priorWeight() {
+    return priorWeight;
+  }
+
   /** The same strategy with another number of steps (e.g. more steps at test time). */
   public TruncatedGradientDescent withSteps(int k) {
-    return new TruncatedGradientDescent(k, stepSize, learnedStepSizes, order);
+    return new TruncatedGradientDescent(k, preconditioner, order, prior, priorWeight);
+  }
+
+  /**
+   * The same strategy descending L(φ) + w·(−log p(φ | θ)) per task. A fixed prior of the priors
+   * module fits as {@code theta -> prior::logDensity}.
+   *
+   * @param prior p(φ | θ); its log density of per-task φ must have shape {@code [T]}
+   * @param weight w &gt; 0 (finite)
+   */
+  public TruncatedGradientDescent withPrior(PriorFamily prior, double weight) {
+    if (prior == null) {
+      throw new IllegalArgumentException("TruncatedGradientDescent: prior must be given");
+    }
+    if (!(weight > 0) || !Double.isFinite(weight)) {
+      throw new IllegalArgumentException("TruncatedGradientDescent: prior weight must be positive and finite, got "
+          + weight);
+    }
+    return new TruncatedGradientDescent(steps, preconditioner, order, prior, weight);
+  }
+
+  /**
+   * The same strategy descending L(φ) + ½ λ ‖φ − θ‖² per task: the explicit Gaussian prior
+   * N(θ, λ⁻¹ I) with weight 1.
+   *
+   * @param precision λ &gt; 0 (finite)
+   */
+  public TruncatedGradientDescent withProximalTerm(double precision) {
+    if (!(precision > 0) || !Double.isFinite(precision)) {
+      throw new IllegalArgumentException("TruncatedGradientDescent: proximal precision λ must be positive and finite, "
+          + "got " + precision);
+    }
+    return withPrior(PriorFamily.isotropic(1 / precision), 1.0);
   }
 
   @Override
@@ -74,26 +136,22 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
 
   /** The per-task adapted parameters φ_K (leading task axis). */
   public Params adapt(Params theta, Data support, Likelihood likelihood, int k) {
-    if (learnedStepSizes != null) {
-      theta.requireSameStructure(learnedStepSizes);
-    }
-    boolean differentiable = anyRequiresGrad(theta) || (learnedStepSizes != null && anyRequiresGrad(learnedStepSizes));
-    boolean createGraph = differentiable && order == GradientOrder.SECOND;
+    preconditioner.requireCompatible(theta);
+    LogPrior logPrior = prior == null ? null : prior.given(theta);
     Params phi = theta.expand(support.tasks());
+    boolean differentiable = anyRequiresGrad(theta.tensors()) || anyRequiresGrad(preconditioner.tensors())
+        || (logPrior != null && logPrior.logDensity(phi.detach()).requiresGrad());
+    boolean createGraph = differentiable && order == GradientOrder.SECOND;
     for (int step = 0; step < k; step++) {
-      // Without a graph to θ the iterate is a constant: make it a fresh root to differentiate the loss.
-      Params current = differentiable ? phi : phi.asVariables();
+      // Constant iterates (no graph to anything learnable) become fresh roots to differentiate the loss.
+      Params current = phi.map(t -> t.requiresGrad() ? t : t.asVariable());
       Tensor loss = Ops.sum(likelihood.perTask(current, support), false);
-      List<Tensor> g = Autodiff.grad(List.of(loss), null, current.tensors(), createGraph, true);
-      List<String> names = current.names();
-      List<Tensor> next = new ArrayList<>(names.size());
-      for (int i = 0; i < names.size(); i++) {
-        Tensor p = current.get(names.get(i));
-        next.add(learnedStepSizes == null
-            ? Ops.addScaled(p, g.get(i), -stepSize)
-            : Ops.sub(p, Ops.mul(g.get(i), learnedStepSizes.get(names.get(i)))));
+      if (logPrior != null) {
+        loss = Ops.addScaled(loss, Ops.sum(perTask(logPrior.logDensity(current), support.tasks()), false),
+            -priorWeight);
       }
-      phi = Params.of(names, next);
+      List<Tensor> g = Autodiff.grad(List.of(loss), null, current.tensors(), createGraph, true);
+      phi = preconditioner.step(current, Params.of(current.names(), g));
       if (!differentiable) {
         phi = phi.detach();
       }
@@ -101,12 +159,26 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
     return phi;
   }
 
-  private static boolean anyRequiresGrad(Params p) {
-    for (Tensor t : p.tensors()) {
+  private static Tensor perTask(Tensor logDensity, long tasks) {
+    if (logDensity.rank() != 1 || logDensity.size(0) != tasks) {
+      throw new IllegalArgumentException("TruncatedGradientDescent: the prior's log density must have shape [" + tasks
+          + "] (one value per task), got " + java.util.Arrays.toString(logDensity.shape()));
+    }
+    return logDensity;
+  }
+
+  private static boolean anyRequiresGrad(List<Tensor> tensors) {
+    for (Tensor t : tensors) {
       if (t.requiresGrad()) {
         return true;
       }
     }
     return false;
+  }
+
+  @Override
+  public String toString() {
+    return "TruncatedGradientDescent(K=" + steps + ", B=" + preconditioner + ", " + order
+        + (prior == null ? "" : ", explicit prior × " + priorWeight) + ")";
   }
 }
