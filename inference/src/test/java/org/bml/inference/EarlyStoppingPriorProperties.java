@@ -69,6 +69,29 @@ class EarlyStoppingPriorProperties {
         + "\n  relative error " + error + " > 1e-9 (norms relative to max(‖φ_k‖, ‖MAP‖, ‖θ‖))");
   }
 
+  @Provide
+  Arbitrary<Case> overshootingCases() {
+    return Combinators.combine(LeastSquaresProblem.arbitrary(), Arbitraries.doubles().between(1.05, 1.9).ofScale(3),
+        Arbitraries.integers().between(1, 25).map(half -> 2 * half)).as(Case::new);
+  }
+
+  /**
+   * Past α λ_max = 1 (but within the stability limit 2) the iterate overshoots along the stiffest
+   * directions; for even k it is still the MAP under a proper Gaussian prior, since
+   * (1 − αλ)^k &gt; 0 (odd k are rejected, see the priors module's tests).
+   */
+  @Property(tries = 200, seed = "20180117")
+  void overshootingEvenStepsStillLandOnTheMap(@ForAll("overshootingCases") Case c) {
+    LeastSquaresProblem p = c.problem();
+    EarlyStoppingPrior prior = EarlyStoppingPrior.forStepSize(p.loss(), c.stepSize(), c.steps());
+    RealVector map = prior.map(p.thetaVector());
+    RealVector tgd = weights(new TruncatedGradientDescent(c.steps(), c.stepSize(), GradientOrder.FIRST)
+        .adapt(p.thetaParams(), p.data(), p.likelihood(), c.steps()));
+    double error = relativeError(tgd, map, p.thetaVector());
+    assertTrue(error <= 1e-9, c + "\n  TGD φ_k  = " + format(tgd) + "\n  MAP      = " + format(map)
+        + "\n  relative error " + error + " > 1e-9");
+  }
+
   // ---------------------------------------------------------------- (ii) Q_k grows; MAP → least squares
 
   @Property(tries = 200, seed = "19960701")
