@@ -11,6 +11,7 @@ import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
 import org.bml.inference.GaussianPrior;
 import org.bml.inference.TaskPosterior;
+import org.bml.priors.FactorisedGaussian;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -130,7 +131,7 @@ public final class DiagonalGaussianPosterior implements TaskPosterior {
     for (String n : mean.names()) {
       Tensor m = mean.get(n);
       Tensor s = Ops.broadcastTo(logStd.get(n), m.shape());
-      terms.add(GaussianKl.sumAllButFirst(Ops.addScalar(s, HALF_LOG_2PI_E), m.rank()));
+      terms.add(sumAllButFirst(Ops.addScalar(s, HALF_LOG_2PI_E)));
     }
     return sum(terms);
   }
@@ -141,7 +142,7 @@ public final class DiagonalGaussianPosterior implements TaskPosterior {
     List<Tensor> terms = new ArrayList<>();
     for (String n : mean.names()) {
       Tensor nll = Ops.gaussianNll(phi.get(n), mean.get(n), Ops.mulScalar(logStd.get(n), 2.0));
-      terms.add(GaussianKl.sumAllButFirst(Ops.neg(nll), mean.get(n).rank()));
+      terms.add(sumAllButFirst(Ops.neg(nll)));
     }
     return sum(terms);
   }
@@ -149,6 +150,22 @@ public final class DiagonalGaussianPosterior implements TaskPosterior {
   /** KL(q ‖ p) per task in closed form, {@code [T]}. */
   public Tensor klTo(GaussianPrior p) {
     return GaussianKl.divergence(this, p);
+  }
+
+  /** KL(q ‖ p) per task in closed form, {@code [T]}, for a factorised Gaussian of the priors module. */
+  public Tensor klTo(FactorisedGaussian p) {
+    return GaussianKl.divergence(this, p);
+  }
+
+  private static Tensor sumAllButFirst(Tensor x) {
+    if (x.rank() == 1) {
+      return x;
+    }
+    int[] axes = new int[x.rank() - 1];
+    for (int i = 0; i < axes.length; i++) {
+      axes[i] = i + 1;
+    }
+    return Ops.sum(x, false, axes);
   }
 
   private static Tensor sum(List<Tensor> terms) {

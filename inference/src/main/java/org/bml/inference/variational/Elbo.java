@@ -9,6 +9,7 @@ import org.bml.inference.Data;
 import org.bml.inference.GaussianPrior;
 import org.bml.inference.LogLikelihood;
 import org.bml.inference.TaskPosterior;
+import org.bml.priors.FactorisedGaussian;
 
 /**
  * The evidence lower bound ELBO(q) = E_q[log p(D | φ)] − KL(q ‖ p) ≤ log p(D) (Kingma & Welling 2014;
@@ -25,6 +26,15 @@ public final class Elbo {
    * @throws IllegalArgumentException if samples &lt; 1
    */
   public static Tensor estimate(DiagonalGaussianPosterior q, GaussianPrior prior, LogLikelihood logLikelihood,
+      Data data, int samples, long seed) {
+    if (prior == null) {
+      throw new IllegalArgumentException("Elbo.estimate: a prior must be given");
+    }
+    return Ops.sub(expectedLogLikelihood(q, logLikelihood, data, samples, seed), q.klTo(prior));
+  }
+
+  /** The same with a factorised Gaussian prior of the priors module (shared or per task). */
+  public static Tensor estimate(DiagonalGaussianPosterior q, FactorisedGaussian prior, LogLikelihood logLikelihood,
       Data data, int samples, long seed) {
     if (prior == null) {
       throw new IllegalArgumentException("Elbo.estimate: a prior must be given");

@@ -28,6 +28,8 @@ import org.bml.inference.LogJointAscent;
 import org.bml.inference.LogLikelihood;
 import org.bml.inference.ParamLayout;
 import org.bml.inference.TruncatedGradientDescent;
+import org.bml.priors.DiagonalGaussian;
+import org.bml.priors.IsotropicGaussian;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -50,8 +52,10 @@ class AmortizedGaussianTest {
       NormalDistribution p = new NormalDistribution(c[2], c[3]);
       double numeric = new IterativeLegendreGaussIntegrator(16, 1e-12, 1e-14).integrate(100_000,
           x -> q.density(x) * (q.logDensity(x) - p.logDensity(x)), c[0] - 14 * c[1], c[0] + 14 * c[1]);
-      double closed = GaussianKl.elementwise(scalar(c[0]), scalar(2 * Math.log(c[1])), scalar(c[2]),
-          scalar(2 * Math.log(c[3]))).item();
+      DiagonalGaussianPosterior q1 = new DiagonalGaussianPosterior(params(Nd4j.createFromArray(new double[][] {{c[0]}})),
+          params(Nd4j.createFromArray(Math.log(c[1]))));
+      double closed = q1.klTo(new GaussianPrior(params(Nd4j.createFromArray(c[2])),
+          params(Nd4j.createFromArray(2 * Math.log(c[3]))))).item();
       assertEquals(numeric, closed, 1e-9, Arrays.toString(c));
     }
     // per task, summed over elements: equal to the full-covariance KL with diagonal L and Σ_p
@@ -73,6 +77,13 @@ class AmortizedGaussianTest {
         Tensor.constant(Nd4j.vstack(logStd.reshape(1, 3), logStd.reshape(1, 3))));
     double[] klFull = full.klTo(Tensor.constant(priorMean.reshape(3)), sigmaP).value().toDoubleVector();
     assertArrayEquals(klFull, kl, 1e-12);
+    // the priors module's Gaussians give the same KL (GaussianKl delegates to them)
+    double[] viaPriors = q.klTo(new DiagonalGaussian(params(priorMean),
+        params(Nd4j.createFromArray(Math.log(0.5), Math.log(1.5), Math.log(2.0)).reshape(3, 1)))).value().toDoubleVector();
+    assertArrayEquals(kl, viaPriors, 0.0);
+    double[] iso = q.klTo(IsotropicGaussian.of(params(priorMean), 1.5)).value().toDoubleVector();
+    double[] isoHere = q.klTo(GaussianPrior.isotropic(params(priorMean), 1.5)).value().toDoubleVector();
+    assertArrayEquals(isoHere, iso, 1e-14);
     // KL(q ‖ q) = 0
     GaussianPrior self = new GaussianPrior(q.mean(), params(logStd.mul(2)));
     assertArrayEquals(new double[] {0, 0}, q.klTo(self).value().toDoubleVector(), 1e-15);
@@ -272,10 +283,6 @@ class AmortizedGaussianTest {
     assertTrue(spd.getMessage().contains("positive definite"), spd.getMessage());
     assertThrows(IllegalArgumentException.class, () -> new CholeskyGaussian(c.layout(), c.mean(),
         Tensor.constant(Nd4j.zeros(DataType.DOUBLE, 2, 3, 2)), c.logDiagonal()));
-  }
-
-  private static Tensor scalar(double v) {
-    return Tensor.constant(Nd4j.scalar(DataType.DOUBLE, v));
   }
 
   private static Params params(INDArray w) {
