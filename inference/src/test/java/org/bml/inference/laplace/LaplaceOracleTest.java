@@ -5,18 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.function.Function;
 import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
+import org.bml.core.check.GradientCheck;
+import org.bml.core.model.Activation;
 import org.bml.core.model.Params;
 import org.bml.datasets.synthetic.LinearGaussianOracle;
 import org.bml.inference.GradientOrder;
+import org.bml.inference.Likelihood;
 import org.bml.inference.LinearGaussianFixture;
+import org.bml.inference.LogJointAscent;
 import org.bml.inference.ModelLikelihood;
 import org.bml.inference.OutputDistribution;
-import org.bml.core.model.Activation;
-import org.bml.inference.LogJointAscent;
 import org.bml.inference.PriorFamily;
+import org.bml.inference.TruncatedGradientDescent;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -151,5 +155,21 @@ class LaplaceOracleTest {
       assertEquals(mapObjective[t] + w * (0.5 * ld[t] - 1.5 * Math.log(2 * Math.PI)),
           q.objective(w).value().getDouble(t), 1e-12 * Math.abs(mapObjective[t]) + 1e-12);
     }
+  }
+
+  @Test
+  void theLlamaPipelineIsDifferentiableInTheta() {
+    // LLAMA (Grant et al. 2018): φ̂(θ) = 3 recorded steps of MAML's inner loop, then the Laplace evidence.
+    // For a linear model H does not depend on φ̂, so treating the curvature as a constant loses nothing
+    // and the tape gradient must match central differences of the whole pipeline (relative 1e-7).
+    LinearGaussianFixture iso = LinearGaussianFixture.isotropic(1.0, 3, 6, 2, 13);
+    Laplace llama = new Laplace(new TruncatedGradientDescent(3, 0.05, GradientOrder.SECOND), iso.logLikelihood(),
+        PriorFamily.isotropic(1.0), Curvature.EXACT_HESSIAN, Damping.none());
+    Function<List<Tensor>, Tensor> evidence = vars -> Ops.sum(llama.infer(
+        Params.of(List.of(LinearGaussianFixture.W), vars), iso.support, Likelihood.meanSquaredError(iso.model))
+        .logMarginalLikelihood(), false);
+    double err = GradientCheck.gradientError(evidence, List.of(iso.thetaParams().get(LinearGaussianFixture.W).value()),
+        1e-6);
+    assertTrue(err <= 1e-7, "relative error " + err);
   }
 }
