@@ -9,7 +9,7 @@ import org.bml.core.model.Params;
 /**
  * log p(D | φ) = Σ_points log p(y | f(x; φ)) for a model and an output distribution: the structured
  * log-likelihood that the Gauss-Newton and K-FAC curvatures need (they differentiate the model's
- * outputs, not only the total).
+ * outputs, not only the total). Immutable; evaluating it records nothing beyond the ops it uses.
  *
  * @param model the network f(x; φ), evaluated with the leading task axis
  * @param output the distribution of a target given the network's output at one point

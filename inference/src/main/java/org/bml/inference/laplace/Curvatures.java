@@ -71,7 +71,7 @@ final class Curvatures {
       INDArray col = ml.output().factorColumn(f.value(), r);
       for (int i = 0; i < n; i++) {
         INDArray up = Nd4j.zeros(f.dtype(), f.shape());
-        INDArrayIndexes.point1(up, i).assign(INDArrayIndexes.point1(col, i));
+        atPoint(up, i).assign(atPoint(col, i));
         List<Tensor> u = Autodiff.grad(List.of(f), List.of(Tensor.constant(up)), v.tensors(), false, true);
         INDArray flat = flatValues(u, layout);
         for (int task = 0; task < t; task++) {
@@ -268,10 +268,8 @@ final class Curvatures {
     }
   }
 
-  /** Views of point i along axis 1 of a [T, n, O] array. */
-  private static final class INDArrayIndexes {
-    static INDArray point1(INDArray a, int i) {
-      return a.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all());
-    }
+  /** The view of point i (axis 1) of a [T, n, O] array. */
+  private static INDArray atPoint(INDArray a, int i) {
+    return a.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all());
   }
 }

@@ -1,6 +1,7 @@
 package org.bml.inference.laplace;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import org.bml.core.autodiff.Tensor;
@@ -127,7 +128,7 @@ public interface DenseNetwork extends Model {
 
     @Override
     public String toString() {
-      return "DenseNetwork.mlp(" + java.util.Arrays.toString(mlp.widths()) + ", " + activation + ")";
+      return "DenseNetwork.mlp(" + Arrays.toString(mlp.widths()) + ", " + activation + ")";
     }
   }
 }

@@ -1,5 +1,8 @@
 package org.bml.inference.laplace;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
 import org.bml.inference.Data;
@@ -133,7 +136,7 @@ public final class Laplace implements InferenceStrategy {
         double[][][][][] factors = Curvatures.kfacFactors(ml, net, mode, support);
         double[][] pri = Curvatures.priorDiagonal(logPrior, mode, layout, curvature);
         for (int k = 0; k < t; k++) {
-          java.util.List<Precision.KroneckerBlock> blocks = new java.util.ArrayList<>();
+          List<Precision.KroneckerBlock> blocks = new ArrayList<>();
           for (int l = 0; l < net.denseLayers().size(); l++) {
             DenseNetwork.Layer layer = net.denseLayers().get(l);
             double tau = layerPrecision(pri[k], layout, layer);
@@ -153,7 +156,8 @@ public final class Laplace implements InferenceStrategy {
   private static double layerPrecision(double[] prior, ParamLayout layout, DenseNetwork.Layer layer) {
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
-    for (String name : layer.bias() == null ? new String[] {layer.weight()} : new String[] {layer.weight(), layer.bias()}) {
+    List<String> names = layer.bias() == null ? List.of(layer.weight()) : List.of(layer.weight(), layer.bias());
+    for (String name : names) {
       int off = layout.offset(name);
       for (int j = off; j < off + layout.length(name); j++) {
         min = Math.min(min, prior[j]);
@@ -171,7 +175,7 @@ public final class Laplace implements InferenceStrategy {
   private static void requirePerTask(String what, Tensor x, int t) {
     if (x.rank() != 1 || x.size(0) != t) {
       throw new IllegalArgumentException("Laplace: " + what + " must have shape [" + t + "] (one value per task), got "
-          + java.util.Arrays.toString(x.shape()));
+          + Arrays.toString(x.shape()));
     }
   }
 }
