@@ -98,9 +98,7 @@ public final class DiagonalGaussian implements FactorisedGaussian {
 
   @Override
   public LinkedHashMap<String, long[]> parameterShapes() {
-    LinkedHashMap<String, long[]> copy = new LinkedHashMap<>();
-    shapes.forEach((n, s) -> copy.put(n, s.clone()));
-    return copy;
+    return Structures.copy(shapes);
   }
 
   @Override

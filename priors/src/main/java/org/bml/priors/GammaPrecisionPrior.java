@@ -175,9 +175,7 @@ public final class GammaPrecisionPrior implements Prior {
 
   @Override
   public LinkedHashMap<String, long[]> parameterShapes() {
-    LinkedHashMap<String, long[]> copy = new LinkedHashMap<>();
-    shapes.forEach((n, s) -> copy.put(n, s.clone()));
-    return copy;
+    return Structures.copy(shapes);
   }
 
   @Override

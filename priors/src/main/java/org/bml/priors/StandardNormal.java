@@ -66,9 +66,7 @@ public final class StandardNormal implements FactorisedGaussian {
 
   @Override
   public LinkedHashMap<String, long[]> parameterShapes() {
-    LinkedHashMap<String, long[]> copy = new LinkedHashMap<>();
-    shapes.forEach((n, s) -> copy.put(n, s.clone()));
-    return copy;
+    return Structures.copy(shapes);
   }
 
   @Override

@@ -45,6 +45,13 @@ final class Structures {
     return s;
   }
 
+  /** A deep copy, so callers cannot change a prior's declared shapes. */
+  static LinkedHashMap<String, long[]> copy(LinkedHashMap<String, long[]> shapes) {
+    LinkedHashMap<String, long[]> copy = new LinkedHashMap<>();
+    shapes.forEach((n, s) -> copy.put(n, s.clone()));
+    return copy;
+  }
+
   static long leadingSize(Params p) {
     return p.tensors().get(0).size(0);
   }
