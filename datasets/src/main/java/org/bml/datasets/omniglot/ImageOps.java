@@ -77,19 +77,7 @@ public final class ImageOps {
                     if (v == 0f) {
                         continue;
                     }
-                    int o = oy + xo[x];
-                    double a = v * xw0[x];
-                    double b = v * xw1[x];
-                    acc[o] += wy0 * a;
-                    if (b != 0) {
-                        acc[o + 1] += wy0 * b;
-                    }
-                    if (wy1 != 0) {
-                        acc[o + dw] += wy1 * a;
-                        if (b != 0) {
-                            acc[o + dw + 1] += wy1 * b;
-                        }
-                    }
+                    splat(acc, oy + xo[x], dw, v * xw0[x], v * xw1[x], wy0, wy1);
                 }
             }
             for (int i = 0; i < acc.length; i++) {
@@ -97,6 +85,24 @@ public final class ImageOps {
             }
             return dst;
         }
+        /**
+         * Adds one source pixel's area weights to the (at most 2×2) output pixels it overlaps:
+         * a, b are its x weights into columns o and o+1, wy0, wy1 its y weights into rows.
+         */
+        private static void splat(double[] acc, int o, int dw, double a, double b, double wy0,
+                double wy1) {
+            acc[o] += wy0 * a;
+            if (b != 0) {
+                acc[o + 1] += wy0 * b;
+            }
+            if (wy1 != 0) {
+                acc[o + dw] += wy1 * a;
+                if (b != 0) {
+                    acc[o + dw + 1] += wy1 * b;
+                }
+            }
+        }
+
         /**
          * Resizes a binary image given as the list (any order) of its 1 pixels
          * ({@code index = y * srcW + x}); equal to {@link #resize} of the corresponding 0/1
@@ -114,21 +120,8 @@ public final class ImageOps {
                     throw new IllegalArgumentException("pixel index " + idx + " outside "
                             + srcW + "x" + srcH);
                 }
-                int o = yAxis.out[y] * dw + xAxis.out[x];
-                double a = xAxis.w0[x];
-                double b = xAxis.w1[x];
-                double wy0 = yAxis.w0[y];
-                double wy1 = yAxis.w1[y];
-                acc[o] += wy0 * a;
-                if (b != 0) {
-                    acc[o + 1] += wy0 * b;
-                }
-                if (wy1 != 0) {
-                    acc[o + dw] += wy1 * a;
-                    if (b != 0) {
-                        acc[o + dw + 1] += wy1 * b;
-                    }
-                }
+                splat(acc, yAxis.out[y] * dw + xAxis.out[x], dw, xAxis.w0[x], xAxis.w1[x],
+                        yAxis.w0[y], yAxis.w1[y]);
             }
             for (int i = 0; i < acc.length; i++) {
                 dst[off + i] = (float) acc[i];

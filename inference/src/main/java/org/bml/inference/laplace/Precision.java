@@ -63,6 +63,24 @@ abstract class Precision {
 
   // ---------------------------------------------------------------- dense (exact Hessian)
 
+  /** Σ log v_i: the log-determinant from eigenvalues or a diagonal. */
+  static double sumOfLogs(double[] values) {
+    double s = 0;
+    for (double v : values) {
+      s += Math.log(v);
+    }
+    return s;
+  }
+
+  /** z_i = ε_i / √v_i with ε standard normal: a draw from N(0, diag(1/v)). */
+  static double[] standardNormalOverRoot(RandomGenerator rng, double[] values) {
+    double[] z = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      z[i] = rng.nextGaussian() / Math.sqrt(values[i]);
+    }
+    return z;
+  }
+
   static final class Dense extends Precision {
     private final double[] eigenvalues;
     private final RealMatrix vectors;
@@ -93,20 +111,12 @@ abstract class Precision {
 
     @Override
     double logDet() {
-      double s = 0;
-      for (double l : eigenvalues) {
-        s += Math.log(l);
-      }
-      return s;
+      return sumOfLogs(eigenvalues);
     }
 
     @Override
     double[] sample(RandomGenerator rng) {
-      double[] z = new double[dimension];
-      for (int i = 0; i < dimension; i++) {
-        z[i] = rng.nextGaussian() / Math.sqrt(eigenvalues[i]);
-      }
-      return vectors.operate(z);
+      return vectors.operate(standardNormalOverRoot(rng, eigenvalues));
     }
 
     @Override
@@ -158,20 +168,12 @@ abstract class Precision {
 
     @Override
     double logDet() {
-      double s = 0;
-      for (double v : h) {
-        s += Math.log(v);
-      }
-      return s;
+      return sumOfLogs(h);
     }
 
     @Override
     double[] sample(RandomGenerator rng) {
-      double[] z = new double[dimension];
-      for (int i = 0; i < dimension; i++) {
-        z[i] = rng.nextGaussian() / Math.sqrt(h[i]);
-      }
-      return z;
+      return standardNormalOverRoot(rng, h);
     }
 
     @Override
