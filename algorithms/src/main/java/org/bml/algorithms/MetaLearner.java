@@ -1,5 +1,6 @@
 package org.bml.algorithms;
 
+import java.util.List;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
 import org.bml.inference.Data;
@@ -36,5 +37,19 @@ public interface MetaLearner {
    */
   default boolean decomposesOverTasks() {
     return true;
+  }
+
+  /**
+   * Task hypotheses: up to {@code k} sampled per-task parameter sets after {@code steps} adaptation
+   * steps on the support set, each usable with {@link #predict}. Bayesian methods return {@code k}
+   * samples from their task posterior (reproducible for a seed); point-estimate methods return the
+   * single adapted point (a delta posterior has one hypothesis), which is this default.
+   * Predictive distributions are mixtures over these hypotheses.
+   */
+  default List<Params> hypotheses(Params meta, Data support, int steps, int k, long seed) {
+    if (k <= 0) {
+      throw new IllegalArgumentException(getClass().getSimpleName() + ".hypotheses: k must be positive, got " + k);
+    }
+    return List.of(adapt(meta, support, steps));
   }
 }
