@@ -21,6 +21,16 @@ public interface MetaLearner {
   /** Scalar meta-training loss on a meta-batch, differentiable with respect to {@code meta}. */
   Tensor metaLoss(Params meta, Data support, Data query);
 
+  /**
+   * The meta-training loss of a stochastic method (one that samples θ, weights, activations or
+   * particles): all randomness must come from {@code seed}, which the driver derives from the run's
+   * seed and the iteration, so a resumed run replays the same samples. Deterministic methods ignore
+   * the seed (this default).
+   */
+  default Tensor metaLoss(Params meta, Data support, Data query, long seed) {
+    return metaLoss(meta, support, query);
+  }
+
   /** Per-task adapted parameters after {@code steps} adaptation steps on the support set. */
   Params adapt(Params meta, Data support, int steps);
 

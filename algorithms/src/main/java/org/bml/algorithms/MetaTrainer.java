@@ -73,7 +73,7 @@ public final class MetaTrainer {
       Data support = Episodes.support(batch);
       Data query = Episodes.query(batch);
       if (chunk == metaBatch) {
-        Tensor loss = learner.metaLoss(optimizer.params(), support, query);
+        Tensor loss = learner.metaLoss(optimizer.params(), support, query, sampleSeed(iteration, 0));
         double value = checkFinite(loss.item(), iteration);
         optimizer.step(Autodiff.grad(List.of(loss), null, optimizer.params().tensors(), false, true));
         return value;
@@ -84,7 +84,8 @@ public final class MetaTrainer {
         int to = Math.min(metaBatch, from + chunk);
         double weight = (to - from) / (double) metaBatch;
         try (MemoryScope inner = MemoryScope.open("bml-meta-chunk")) {
-          Tensor loss = learner.metaLoss(optimizer.params(), slice(support, from, to), slice(query, from, to));
+          Tensor loss = learner.metaLoss(optimizer.params(), slice(support, from, to), slice(query, from, to),
+              sampleSeed(iteration, from));
           value += weight * checkFinite(loss.item(), iteration);
           List<Tensor> g = Autodiff.grad(List.of(loss), null, optimizer.params().tensors(), false, true);
           for (int i = 0; i < g.size(); i++) {
@@ -104,6 +105,11 @@ public final class MetaTrainer {
       optimizer.step(grads);
       return value;
     }
+  }
+
+  /** Seed of a method's sampling at an iteration (and chunk start), a pure function of the run's seed. */
+  private long sampleSeed(long iteration, int chunkStart) {
+    return org.bml.datasets.Seeds.streamSeed(seed ^ 0x5DEECE66DL, iteration * 1_000_003L + chunkStart);
   }
 
   private static double checkFinite(double value, long iteration) {
