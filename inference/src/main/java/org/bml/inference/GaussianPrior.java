@@ -1,12 +1,11 @@
 package org.bml.inference;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
+import org.bml.priors.DiagonalGaussian;
 
 /**
  * φ ~ N(μ, diag exp(log σ²)), the Gaussian prior of the hierarchical-Bayes meta-learners
@@ -16,8 +15,10 @@ import org.bml.core.model.Params;
  * <p>Lifecycle: built from the prior's mean and log-variances (usually by a {@link PriorFamily}
  * from θ), immutable, used as a {@link LogPrior} and by the closed-form KL of the variational
  * strategies. The mean and the log-variances may be variables (meta-parameters), or carry the
- * leading task axis; φ always carries it. A minimal member of the priors module's family, kept
- * here so the inference layer needs only this.
+ * leading task axis; φ always carries it. A thin view: the density, sampling and closed-form KL
+ * are the priors module's ({@link #asFactorised} gives the {@link DiagonalGaussian}), so there is
+ * one implementation of the Gaussian; this class keeps the inference layer's convenient
+ * constructor (broadcastable log-variances, a mean with or without the task axis).
  */
 public final class GaussianPrior implements LogPrior {
   private final Params mean;
@@ -83,38 +84,34 @@ public final class GaussianPrior implements LogPrior {
     return Arrays.equals(lv.shape(), m.shape()) ? lv : Ops.broadcastTo(lv, m.shape());
   }
 
-  /** log p(φ): φ's tensors carry a leading axis L (the mean's shape with one more axis, or equal to it). */
-  @Override
-  public Tensor logDensity(Params phi) {
-    mean.requireSameNames(phi);
-    List<Tensor> terms = new ArrayList<>();
-    for (String name : mean.names()) {
-      Tensor p = phi.get(name);
-      Tensor m = mean.get(name);
-      if (p.rank() != m.rank() + 1 && !(p.rank() == m.rank() && p.size(0) == m.size(0))) {
-        throw new IllegalArgumentException("GaussianPrior.logDensity: '" + name + "' has shape "
-            + Arrays.toString(p.shape()) + " but the prior mean has " + Arrays.toString(m.shape())
-            + " (φ needs one leading axis more, or the same task axis)");
-      }
-      Tensor nll = Ops.gaussianNll(p, m, logVariance.get(name));
-      terms.add(sumAllButFirst(nll));
-    }
-    Tensor total = terms.get(0);
-    for (int i = 1; i < terms.size(); i++) {
-      total = Ops.add(total, terms.get(i));
-    }
-    return Ops.neg(total);
+  /**
+   * This prior as the priors module's {@link DiagonalGaussian} (the one implementation of the
+   * Gaussian's density, sampling and KL): per task when the mean carries the task axis of
+   * {@code like}'s tensors (same rank), shared otherwise; log-variances broadcast to the mean.
+   *
+   * @param like parameters with the leading axis the prior is evaluated on (e.g. φ or a posterior mean)
+   */
+  public DiagonalGaussian asFactorised(Params like) {
+    String first = mean.names().get(0);
+    boolean perTask = like != null && like.names().contains(first) && like.get(first).rank() == mean.get(first).rank();
+    Params logVar = mean.mapNamed((n, m) -> logVariance(n));
+    return perTask ? DiagonalGaussian.perTask(mean, logVar) : new DiagonalGaussian(mean, logVar);
   }
 
-  static Tensor sumAllButFirst(Tensor x) {
-    if (x.rank() == 1) {
-      return x;
+  /**
+   * log p(φ), {@code [L]}: φ's tensors carry a leading axis L (the mean's shape with one more axis,
+   * or the same task axis as a per-task mean). Computed by {@link #asFactorised}; a φ over other
+   * parameters or shapes is an {@link IllegalArgumentException}.
+   */
+  @Override
+  public Tensor logDensity(Params phi) {
+    try {
+      mean.requireSameNames(phi);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("GaussianPrior.logDensity: φ and the prior are over different parameters: "
+          + e.getMessage(), e);
     }
-    int[] axes = new int[x.rank() - 1];
-    for (int i = 0; i < axes.length; i++) {
-      axes[i] = i + 1;
-    }
-    return Ops.sum(x, false, axes);
+    return asFactorised(phi).logDensity(phi);
   }
 
   @Override

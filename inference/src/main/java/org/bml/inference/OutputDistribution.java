@@ -25,6 +25,15 @@ public interface OutputDistribution {
   /** Column r of C at every point: {@code [T, n, O]} for f {@code [T, n, O]} (a constant array). */
   INDArray factorColumn(INDArray f, int r);
 
+  /**
+   * Column r of C as a tensor of f, differentiable where C depends on f (categorical), so that
+   * curvatures built from it are differentiable with respect to the parameters behind f. This
+   * default serves distributions whose C does not depend on f; others must override it.
+   */
+  default Tensor factorColumn(Tensor f, int r) {
+    return Tensor.constant(factorColumn(f.value(), r));
+  }
+
   /** y ~ N(f, σ² I): log p = −½ Σ [(y − f)²/σ² + log 2πσ²]; C = I/σ. */
   static OutputDistribution gaussian(double noiseStd) {
     if (!(noiseStd > 0) || !Double.isFinite(noiseStd)) {
@@ -90,6 +99,16 @@ public interface OutputDistribution {
         long[] s = fd.shape();
         c.muli(sqrtPr.reshape(s[0], s[1], 1).broadcast(s));
         return c.castTo(f.dataType());
+      }
+
+      @Override
+      public Tensor factorColumn(Tensor f, int r) {
+        // c_r = √p_r (e_r − p), p = softmax(f), written with ops.
+        Tensor p = Ops.softmax(f, 2);
+        INDArray e = Nd4j.zeros(f.dtype(), f.shape());
+        e.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(r)).assign(1.0);
+        Tensor pr = Ops.slice(p, 2, r, r + 1);
+        return Ops.mul(Ops.sqrt(pr), Ops.sub(Tensor.constant(e), p));
       }
 
       @Override

@@ -1,10 +1,15 @@
 package org.bml.inference;
 
+import java.util.function.Function;
 import org.bml.core.model.Params;
+import org.bml.priors.IsotropicGaussian;
+import org.bml.priors.Prior;
 
 /**
  * The conditional prior p(φ | θ) of the hierarchy: meta-parameters θ (no task axis) to a
- * {@link LogPrior} over task parameters. The strategies call it once per {@code infer}.
+ * {@link LogPrior} over task parameters. The strategies call it once per {@code infer}. The
+ * Gaussians are the priors module's ({@link org.bml.priors.FactorisedGaussian}); this interface
+ * only ties them to θ.
  */
 @FunctionalInterface
 public interface PriorFamily {
@@ -26,6 +31,17 @@ public interface PriorFamily {
     if (!(variance > 0) || !Double.isFinite(variance)) {
       throw new IllegalArgumentException("PriorFamily.isotropic: variance must be positive and finite, got " + variance);
     }
-    return theta -> GaussianPrior.isotropic(theta, variance);
+    return theta -> IsotropicGaussian.of(theta, variance)::logDensity;
+  }
+
+  /**
+   * p(φ | θ) from any prior of the priors module built from θ (e.g. {@code θ -> new
+   * DiagonalGaussian(θ, logVar)}); its log density of per-task φ is one value per task.
+   */
+  static PriorFamily of(Function<Params, ? extends Prior> prior) {
+    if (prior == null) {
+      throw new IllegalArgumentException("PriorFamily.of: a prior constructor must be given");
+    }
+    return theta -> prior.apply(theta)::logDensity;
   }
 }

@@ -692,6 +692,212 @@ public final class Ops {
     return matmul(an, bn, false, true);
   }
 
+  // ---------------------------------------------------------------- small dense matrices (batched)
+
+  /**
+   * The inverse of square matrices: m {@code [n, n]} or batched {@code [B, n, n]}. Backward
+   * −M⁻ᵀ Ḡ M⁻ᵀ, written with these ops (differentiable again). A singular matrix is an error.
+   */
+  public static Tensor inverse(Tensor m) {
+    requireSquare("inverse", m);
+    INDArray in = m.value().dup('c');
+    INDArray v;
+    try {
+      v = Nd.exec("matrix_inverse", new INDArray[] {in}, new INDArray[] {in.ulike()});
+    } catch (RuntimeException | Error e) {
+      throw new IllegalArgumentException("op 'inverse': matrix " + Arrays.toString(m.shape()) + " is singular", e);
+    }
+    if (!finite(v)) {
+      throw new IllegalArgumentException("op 'inverse': matrix " + Arrays.toString(m.shape())
+          + " is singular or ill-conditioned (non-finite inverse)");
+    }
+    return record("inverse", v, new Tensor[] {m}, (g, out, need) -> {
+      int r = out.rank();
+      Tensor outT = transpose(out, r - 2, r - 1);
+      return grads(neg(matmul(matmul(outT, g), outT)));
+    });
+  }
+
+  /**
+   * log det S of the symmetric part S = (M + Mᵀ)/2 of positive-definite matrices, from a Cholesky
+   * factorisation (LAPACK potrf, in double): m
+   * {@code [n, n]} gives a scalar {@code []}, batched {@code [B, n, n]} gives {@code [B]}.
+   * Backward ḡ · S⁻¹ through {@link #inverse} (differentiable again). A matrix that is not
+   * positive definite is an {@link IllegalArgumentException} that says so (never NaN).
+   */
+  public static Tensor logDetSpd(Tensor m) {
+    requireSquare("logDetSpd", m);
+    int r = m.rank();
+    long n = m.size(r - 1);
+    long batch = r == 3 ? m.size(0) : 1;
+    INDArray md = m.value().castTo(DataType.DOUBLE).reshape('c', batch, n, n);
+    // The symmetric part S = (M + Mᵀ)/2, so that value and gradient agree for any input.
+    INDArray mats = md.add(md.permute(0, 2, 1)).muli(0.5);
+    double[] ld = new double[(int) batch];
+    for (int b = 0; b < batch; b++) {
+      INDArray a = mats.get(NDArrayIndex.point(b), NDArrayIndex.all(), NDArrayIndex.all()).dup('f');
+      try {
+        Nd4j.getBlasWrapper().lapack().potrf(a, false);
+      } catch (RuntimeException | Error e) { // LAPACK failures are a BlasException (an Error)
+        throw notSpd("logDetSpd", m, b, e);
+      }
+      for (int i = 0; i < n; i++) {
+        double d = a.getDouble(i, i);
+        if (!(d > 0) || !Double.isFinite(d)) {
+          throw notSpd("logDetSpd", m, b, null);
+        }
+        ld[b] += 2 * Math.log(d);
+      }
+    }
+    INDArray v = r == 3 ? Nd4j.createFromArray(ld).castTo(m.dtype()) : Nd4j.scalar(m.dtype(), ld[0]);
+    return record("logDetSpd", v, new Tensor[] {m}, (g, out, need) -> {
+      Tensor inv = inverse(mulScalar(add(m, transpose(m, r - 2, r - 1)), 0.5));
+      Tensor gb = r == 3 ? reshape(g, batch, 1, 1) : g;
+      return grads(mul(gb, inv));
+    });
+  }
+
+  /**
+   * log det(A ⊗ G + τ I) = Σ_ij log(λ_i μ_j + τ) for symmetric positive semi-definite factors
+   * (λ, μ their eigenvalues, τ ≥ 0): the log-determinant of a damped Kronecker-factored (K-FAC)
+   * curvature block. Batched: a {@code [B, p, p]}, g {@code [B, q, q]}, shift {@code [B]} or a
+   * scalar {@code []}; returns {@code [B]}. Eigenvalues by LAPACK (syev) in double.
+   *
+   * <p>Differentiable once: ∂/∂A = Q_A diag(Σ_j μ_j / (λ_i μ_j + τ)) Q_Aᵀ, ∂/∂G likewise,
+   * ∂/∂τ = Σ_ij 1 / (λ_i μ_j + τ), exact first derivatives with respect to all three inputs. Its
+   * gradient is not differentiable again: asking for a recorded backward pass through it
+   * ({@code createGraph = true}) throws rather than returning a silently wrong second derivative.
+   *
+   * @throws IllegalArgumentException if some λ_i μ_j + τ is not positive (not positive definite)
+   */
+  public static Tensor logDetKronecker(Tensor a, Tensor g, Tensor shift) {
+    checkSameDtype("logDetKronecker", a, g);
+    checkSameDtype("logDetKronecker", a, shift);
+    requireSquare("logDetKronecker", a);
+    requireSquare("logDetKronecker", g);
+    if (a.rank() != 3 || g.rank() != 3 || a.size(0) != g.size(0)) {
+      throw new IllegalArgumentException("op 'logDetKronecker': need batched factors [B, p, p] and [B, q, q], got "
+          + Arrays.toString(a.shape()) + " and " + Arrays.toString(g.shape()));
+    }
+    int batch = (int) a.size(0);
+    if (!(shift.rank() == 0 || (shift.rank() == 1 && shift.size(0) == batch))) {
+      throw new IllegalArgumentException("op 'logDetKronecker': shift must be [] or [" + batch + "], got "
+          + Arrays.toString(shift.shape()));
+    }
+    double[][] ea = new double[batch][];
+    double[][] eg = new double[batch][];
+    INDArray[] qa = new INDArray[batch];
+    INDArray[] qg = new INDArray[batch];
+    double[] tau = new double[batch];
+    double[] ld = new double[batch];
+    INDArray ad = a.value().castTo(DataType.DOUBLE);
+    INDArray gd = g.value().castTo(DataType.DOUBLE);
+    INDArray sd = shift.value().castTo(DataType.DOUBLE);
+    for (int b = 0; b < batch; b++) {
+      tau[b] = shift.rank() == 0 ? sd.getDouble(0) : sd.getDouble(b);
+      qa[b] = ad.get(NDArrayIndex.point(b), NDArrayIndex.all(), NDArrayIndex.all()).dup('f');
+      qg[b] = gd.get(NDArrayIndex.point(b), NDArrayIndex.all(), NDArrayIndex.all()).dup('f');
+      ea[b] = symmetricEigen(qa[b]);
+      eg[b] = symmetricEigen(qg[b]);
+      for (double l : ea[b]) {
+        for (double u : eg[b]) {
+          double e = l * u + tau[b];
+          if (!(e > 0) || !Double.isFinite(e)) {
+            throw new IllegalArgumentException("op 'logDetKronecker': A ⊗ G + τI of batch entry " + b
+                + " is not positive definite (eigenvalue " + e + " = " + l + " · " + u + " + " + tau[b]
+                + "); add damping (a larger τ)");
+          }
+          ld[b] += Math.log(e);
+        }
+      }
+    }
+    INDArray v = Nd4j.createFromArray(ld).castTo(a.dtype());
+    return record("logDetKronecker", v, new Tensor[] {a, g, shift}, (up, out, need) -> {
+      if (GradMode.isEnabled()) {
+        throw new UnsupportedOperationException("op 'logDetKronecker' is differentiable once: its gradient has no"
+            + " recorded backward (createGraph = true through it is not supported)");
+      }
+      INDArray u = up.value().castTo(DataType.DOUBLE);
+      INDArray gradA = need[0] ? Nd4j.zeros(DataType.DOUBLE, a.shape()) : null;
+      INDArray gradG = need[1] ? Nd4j.zeros(DataType.DOUBLE, g.shape()) : null;
+      double[] gradTau = new double[batch];
+      for (int b = 0; b < batch; b++) {
+        double ub = u.getDouble(b);
+        double[] wa = new double[ea[b].length];
+        double[] wg = new double[eg[b].length];
+        for (int i = 0; i < wa.length; i++) {
+          for (int j = 0; j < wg.length; j++) {
+            double inv = 1 / (ea[b][i] * eg[b][j] + tau[b]);
+            wa[i] += eg[b][j] * inv;
+            wg[j] += ea[b][i] * inv;
+            gradTau[b] += inv;
+          }
+        }
+        if (need[0]) {
+          gradA.get(NDArrayIndex.point(b), NDArrayIndex.all(), NDArrayIndex.all())
+              .assign(spectral(qa[b], wa).muli(ub));
+        }
+        if (need[1]) {
+          gradG.get(NDArrayIndex.point(b), NDArrayIndex.all(), NDArrayIndex.all())
+              .assign(spectral(qg[b], wg).muli(ub));
+        }
+        gradTau[b] *= ub;
+      }
+      Tensor gt = null;
+      if (need[2]) {
+        INDArray t = Nd4j.createFromArray(gradTau).castTo(shift.dtype());
+        gt = Tensor.constant(shift.rank() == 0 ? Nd4j.scalar(shift.dtype(), t.sumNumber().doubleValue()) : t);
+      }
+      return grads(need[0] ? Tensor.constant(gradA.castTo(a.dtype())) : null,
+          need[1] ? Tensor.constant(gradG.castTo(g.dtype())) : null, gt);
+    });
+  }
+
+  // Eigenvalues of a symmetric matrix (LAPACK syev, in place: q becomes the eigenvectors, as columns).
+  private static double[] symmetricEigen(INDArray q) {
+    long n = q.size(0);
+    // Symmetrise first: LAPACK reads one triangle only.
+    INDArray sym = q.add(q.transpose()).muli(0.5).dup('f');
+    q.assign(sym);
+    INDArray w = Nd4j.create(DataType.DOUBLE, n);
+    int info = Nd4j.getBlasWrapper().lapack().syev('V', 'U', q, w);
+    if (info != 0) {
+      throw new IllegalArgumentException("op 'logDetKronecker': symmetric eigendecomposition failed (info " + info + ")");
+    }
+    return w.toDoubleVector();
+  }
+
+  // Q diag(w) Qᵀ for eigenvectors Q (columns).
+  private static INDArray spectral(INDArray q, double[] w) {
+    INDArray scaled = q.mulRowVector(Nd4j.createFromArray(w));
+    return scaled.mmul(q.transpose());
+  }
+
+  private static void requireSquare(String op, Tensor m) {
+    int r = m.rank();
+    if ((r != 2 && r != 3) || m.size(r - 1) != m.size(r - 2)) {
+      throw new IllegalArgumentException("op '" + op + "': needs square matrices [n, n] or [B, n, n], got "
+          + Arrays.toString(m.shape()));
+    }
+    if (!m.dtype().isFPType()) {
+      throw new IllegalArgumentException("op '" + op + "': needs a floating dtype, got " + m.dtype());
+    }
+  }
+
+  private static IllegalArgumentException notSpd(String op, Tensor m, int batch, Throwable cause) {
+    IllegalArgumentException e = new IllegalArgumentException("op '" + op + "': matrix " + batch + " of "
+        + Arrays.toString(m.shape()) + " is not positive definite (Cholesky failed); add damping (δI)");
+    if (cause != null) {
+      e.initCause(cause);
+    }
+    return e;
+  }
+
+  private static boolean finite(INDArray v) {
+    double s = v.castTo(DataType.DOUBLE).sumNumber().doubleValue();
+    return Double.isFinite(s);
+  }
+
   // ---------------------------------------------------------------- helpers
 
   static long[] dropAxis(long[] shape, int axis) {

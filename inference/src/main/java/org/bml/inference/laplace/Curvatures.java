@@ -188,6 +188,119 @@ final class Curvatures {
     return out;
   }
 
+  // ---------------------------------------------------------------- the same curvatures on the tape
+  // Differentiable functions of the mode (and of the prior's own tensors), for a log-determinant
+  // whose gradient reaches θ through φ̂: each reverse pass is recorded (createGraph = true).
+
+  /** −∇² log joint at the mode as a tensor {@code [T, P, P]} (P recorded Hessian-vector products). */
+  static Tensor exactHessianTape(LogLikelihood ll, LogPrior prior, Params mode, Data support, ParamLayout layout) {
+    Params v = roots(mode);
+    Tensor joint = Ops.sum(LogJointAscent.logJoint(ll, prior, v, support), false);
+    int t = (int) support.tasks();
+    int p = layout.size();
+    List<Tensor> g = Autodiff.grad(List.of(joint), null, v.tensors(), true, true);
+    List<Tensor> columns = new ArrayList<>();
+    for (int k = 0; k < p; k++) {
+      INDArray dir = Nd4j.zeros(mode.tensors().get(0).dtype(), t, p);
+      for (int task = 0; task < t; task++) {
+        dir.putScalar(task, k, 1.0);
+      }
+      columns.add(Ops.neg(hvpTape(g, v, directions(layout, dir), layout)));
+    }
+    return Ops.stack(2, columns); // [T, P(row j), P(column k)]
+  }
+
+  /** The diagonal GGN of the likelihood as a tensor {@code [T, P]} (n·R recorded reverse passes). */
+  static Tensor ggnDiagonalTape(ModelLikelihood ml, Params mode, Data support, ParamLayout layout) {
+    Params v = roots(mode);
+    Tensor f = outputs(ml, v, support);
+    int n = (int) support.points();
+    int rank = ml.output().factorRank(f.size(2));
+    Tensor diag = null;
+    for (int r = 0; r < rank; r++) {
+      Tensor col = ml.output().factorColumn(f, r);
+      for (int i = 0; i < n; i++) {
+        INDArray mask = Nd4j.zeros(f.dtype(), f.shape());
+        atPoint(mask, i).assign(1.0);
+        Tensor up = Ops.mul(col, Tensor.constant(mask));
+        List<Tensor> u = Autodiff.grad(List.of(f), List.of(up), v.tensors(), true, true);
+        Tensor sq = Ops.square(layout.flatten(Params.of(layout.names(), u)));
+        diag = diag == null ? sq : Ops.add(diag, sq);
+      }
+    }
+    return diag;
+  }
+
+  /** The diagonal of −∇² log p(φ) as a tensor {@code [T, P]} (one recorded HVP with ones). */
+  static Tensor priorDiagonalTape(LogPrior prior, Params mode, ParamLayout layout) {
+    Params v = roots(mode);
+    Tensor total = Ops.sum(prior.logDensity(v), false);
+    long t = mode.tensors().get(0).size(0);
+    if (!total.requiresGrad()) {
+      return Tensor.constant(Nd4j.zeros(mode.tensors().get(0).dtype(), t, layout.size()));
+    }
+    List<Tensor> g = Autodiff.grad(List.of(total), null, v.tensors(), true, true);
+    INDArray ones = Nd4j.ones(mode.tensors().get(0).dtype(), t, layout.size());
+    return Ops.neg(hvpTape(g, v, directions(layout, ones), layout));
+  }
+
+  /** K-FAC factors as tensors per layer: {A [T, in(+1), in(+1)], G [T, out, out]} (R recorded passes). */
+  static List<Tensor[]> kfacFactorsTape(ModelLikelihood ml, DenseNetwork net, Params mode, Data support) {
+    List<DenseNetwork.Layer> layers = net.denseLayers();
+    int nl = layers.size();
+    Params v = roots(mode);
+    Tensor[] inputs = new Tensor[nl];
+    Tensor[] pre = new Tensor[nl];
+    Tensor f = net.forward(v, support.x(), (i, a, s) -> {
+      inputs[i] = a;
+      pre[i] = s;
+    });
+    requireOutputs(f, support);
+    long t = support.tasks();
+    long n = support.points();
+    int rank = ml.output().factorRank(f.size(2));
+    Tensor[] g = new Tensor[nl];
+    for (int r = 0; r < rank; r++) {
+      Tensor col = ml.output().factorColumn(f, r);
+      List<Tensor> gs = Autodiff.grad(List.of(f), List.of(col), Arrays.asList(pre), true, true);
+      for (int l = 0; l < nl; l++) {
+        Tensor ggT = Ops.matmul(gs.get(l), gs.get(l), true, false);
+        g[l] = g[l] == null ? ggT : Ops.add(g[l], ggT);
+      }
+    }
+    List<Tensor[]> out = new ArrayList<>();
+    for (int l = 0; l < nl; l++) {
+      Tensor a = inputs[l];
+      if (layers.get(l).bias() != null) {
+        a = Ops.concat(2, List.of(a, Tensor.constant(Nd4j.ones(a.dtype(), t, n, 1))));
+      }
+      out.add(new Tensor[] {Ops.mulScalar(Ops.matmul(a, a, true, false), 1.0 / n), g[l]});
+    }
+    return out;
+  }
+
+  // The mode's tensors as differentiation roots: kept as they are when on the tape (so gradients
+  // reach θ), fresh variables when constant.
+  private static Params roots(Params mode) {
+    return mode.map(x -> x.requiresGrad() ? x : x.asVariable());
+  }
+
+  private static Tensor hvpTape(List<Tensor> g, Params v, List<Tensor> dirs, ParamLayout layout) {
+    List<Tensor> outs = new ArrayList<>();
+    List<Tensor> ups = new ArrayList<>();
+    for (int i = 0; i < g.size(); i++) {
+      if (g.get(i).requiresGrad()) {
+        outs.add(g.get(i));
+        ups.add(dirs.get(i));
+      }
+    }
+    long t = v.tensors().get(0).size(0);
+    if (outs.isEmpty()) {
+      return Tensor.constant(Nd4j.zeros(v.tensors().get(0).dtype(), t, layout.size()));
+    }
+    return layout.flatten(Params.of(layout.names(), Autodiff.grad(outs, ups, v.tensors(), true, true)));
+  }
+
   /** Every parameter of the layout must belong to exactly one dense layer (as weight or bias). */
   static void requireCoverage(DenseNetwork net, ParamLayout layout) {
     Set<String> covered = new HashSet<>();

@@ -57,6 +57,26 @@ public interface DenseNetwork extends Model {
     return new MlpNetwork(mlp, activation);
   }
 
+  /**
+   * An {@link Mlp} as a dense network, its activation found by reproduction: the first
+   * {@link Activation} whose forward pass equals the Mlp's on its seeded initial parameters.
+   *
+   * @throws IllegalArgumentException if no activation reproduces the Mlp's outputs
+   */
+  static DenseNetwork mlp(Mlp mlp) {
+    if (mlp == null) {
+      throw new IllegalArgumentException("DenseNetwork.mlp: the Mlp must be given");
+    }
+    for (Activation a : Activation.values()) {
+      try {
+        return new MlpNetwork(mlp, a);
+      } catch (IllegalArgumentException notThisOne) {
+        // try the next activation
+      }
+    }
+    throw new IllegalArgumentException("DenseNetwork.mlp: no Activation reproduces the outputs of " + mlp);
+  }
+
   /** The {@link Mlp} adapter of {@link DenseNetwork#mlp}. */
   final class MlpNetwork implements DenseNetwork {
     private final Mlp mlp;

@@ -3,6 +3,8 @@ package org.bml.inference.laplace;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
+import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
 import org.bml.inference.Data;
@@ -13,6 +15,8 @@ import org.bml.inference.LogPrior;
 import org.bml.inference.ModelLikelihood;
 import org.bml.inference.ParamLayout;
 import org.bml.inference.PriorFamily;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Laplace inference: a mode finder gives the adapted point φ̂ (e.g. MAML's truncated gradient
@@ -23,8 +27,11 @@ import org.bml.inference.PriorFamily;
  * <p>Lifecycle: configured once; each {@link #infer} runs the mode finder on the support set (with
  * the loss it is given) and then measures the curvature of this strategy's own calibrated
  * log-likelihood and prior at the mode, in one batch over tasks. {@link #at} skips the mode finder.
- * The result is differentiable with respect to θ through φ̂ and the log-joint terms; the curvature
- * is a constant.
+ * The result is differentiable with respect to θ through φ̂ and the log-joint terms, and so is its
+ * log-determinant ({@link LaplacePosterior#logDet()}): when the mode or the prior depends on
+ * variables, the curvature is rebuilt on the tape (recorded reverse passes) the first time the
+ * log-determinant is asked for, so its gradient includes the dependence of H on φ̂(θ). The
+ * precision used for sampling and the damping decisions are double-precision constants.
  */
 public final class Laplace implements InferenceStrategy {
   private final InferenceStrategy modeFinder;
@@ -149,7 +156,68 @@ public final class Laplace implements InferenceStrategy {
       }
       default -> throw new IllegalStateException("unknown curvature " + curvature);
     }
-    return new LaplacePosterior(mode, layout, ll, lp, precisions, curvature, damping);
+    boolean differentiable = lp.requiresGrad();
+    for (Tensor x : mode.tensors()) {
+      differentiable |= x.requiresGrad();
+    }
+    Supplier<Tensor> logDet = differentiable
+        ? () -> tapeLogDet(logPrior, mode, support, layout, precisions)
+        : () -> constantLogDet(precisions, ll.dtype());
+    return new LaplacePosterior(mode, layout, ll, lp, precisions, curvature, damping, logDet);
+  }
+
+  /**
+   * log det H per task as a function of the mode (and the prior's tensors) on the tape, with the
+   * damping each task got: the curvature is rebuilt with recorded reverse passes, so the gradient
+   * of the log-determinant reaches θ through φ̂ (its second-order dependence on θ).
+   */
+  private Tensor tapeLogDet(LogPrior logPrior, Params mode, Data support, ParamLayout layout, Precision[] precisions) {
+    int t = precisions.length;
+    double[] delta = new double[t];
+    for (int k = 0; k < t; k++) {
+      delta[k] = precisions[k].damping;
+    }
+    var dtype = mode.tensors().get(0).dtype();
+    Tensor perTaskDelta = Tensor.constant(Nd4j.createFromArray(delta).castTo(dtype));
+    switch (curvature) {
+      case EXACT_HESSIAN -> {
+        Tensor h = Curvatures.exactHessianTape(logLikelihood, logPrior, mode, support, layout);
+        INDArray eye = Nd4j.eye(layout.size()).castTo(dtype).reshape(1, layout.size(), layout.size());
+        Tensor damped = Ops.add(h, Ops.mul(Ops.reshape(perTaskDelta, t, 1, 1), Tensor.constant(eye)));
+        return Ops.logDetSpd(damped);
+      }
+      case DIAGONAL_GGN -> {
+        Tensor diag = Ops.add(Curvatures.ggnDiagonalTape((ModelLikelihood) logLikelihood, mode, support, layout),
+            Curvatures.priorDiagonalTape(logPrior, mode, layout));
+        diag = Ops.add(diag, Ops.reshape(perTaskDelta, t, 1));
+        return Ops.sum(Ops.log(diag), false, 1);
+      }
+      case KFAC -> {
+        ModelLikelihood ml = (ModelLikelihood) logLikelihood;
+        DenseNetwork net = (DenseNetwork) ml.model();
+        List<Tensor[]> factors = Curvatures.kfacFactorsTape(ml, net, mode, support);
+        Tensor prior = Curvatures.priorDiagonalTape(logPrior, mode, layout);
+        Tensor total = null;
+        for (int l = 0; l < factors.size(); l++) {
+          DenseNetwork.Layer layer = net.denseLayers().get(l);
+          // The prior precision is one number per layer (checked in fit): read it at the weight's first entry.
+          int off = layout.offset(layer.weight());
+          Tensor tau = Ops.add(Ops.reshape(Ops.slice(prior, 1, off, off + 1), t), perTaskDelta);
+          Tensor ld = Ops.logDetKronecker(factors.get(l)[0], factors.get(l)[1], tau);
+          total = total == null ? ld : Ops.add(total, ld);
+        }
+        return total;
+      }
+      default -> throw new IllegalStateException("unknown curvature " + curvature);
+    }
+  }
+
+  private static Tensor constantLogDet(Precision[] precisions, org.nd4j.linalg.api.buffer.DataType dtype) {
+    double[] ld = new double[precisions.length];
+    for (int k = 0; k < ld.length; k++) {
+      ld[k] = precisions[k].logDet();
+    }
+    return Tensor.constant(Nd4j.createFromArray(ld).castTo(dtype));
   }
 
   // The prior precision must be one number per layer (weight and bias) for the exact K-FAC sum.

@@ -3,14 +3,13 @@ package org.bml.inference.laplace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
 import org.bml.inference.ParamLayout;
 import org.bml.inference.TaskPosterior;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The Laplace approximation q(φ | D, θ) = N(φ̂, H⁻¹) per task (MacKay 1992; in meta-learning,
@@ -20,9 +19,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * exact when the log joint is quadratic in φ (linear-Gaussian tasks with the exact Hessian).
  *
- * <p>Lifecycle: made by {@link Laplace}; immutable. The mode and the log-joint terms are tensors
- * that keep their graph to θ (through the mode finder and the prior); the precision H, its log
- * determinant and the sampling noise are double-precision constants (not differentiated).
+ * <p>Lifecycle: made by {@link Laplace}; immutable (the tape log-determinant is built once, on first
+ * use). The mode, the log-joint terms and {@link #logDet()} are tensors that keep their graph to θ
+ * (through the mode finder, the curvature at the mode and the prior); the factored precision H used
+ * for sampling and inspection, and the sampling noise, are double-precision constants.
  */
 public final class LaplacePosterior implements TaskPosterior {
   private static final double LOG_2PI = Math.log(2 * Math.PI);
@@ -33,9 +33,12 @@ public final class LaplacePosterior implements TaskPosterior {
   private final Precision[] precisions;
   private final Curvature curvature;
   private final Damping damping;
+  private final Supplier<Tensor> logDetSupplier;
+  private Tensor logDet;
 
   LaplacePosterior(Params mode, ParamLayout layout, Tensor logLikelihood, Tensor logPrior, Precision[] precisions,
-      Curvature curvature, Damping damping) {
+      Curvature curvature, Damping damping, Supplier<Tensor> logDet) {
+    this.logDetSupplier = logDet;
     this.mode = mode;
     this.layout = layout;
     this.logLikelihood = logLikelihood;
@@ -103,6 +106,19 @@ public final class LaplacePosterior implements TaskPosterior {
     return logPrior;
   }
 
+  /**
+   * log det H per task (of the damped precision), {@code [T]}, as a tensor: differentiable with
+   * respect to θ through φ̂ (and the prior's tensors) when the mode was, built on first use (the
+   * curvature's reverse passes recorded on the tape) and then kept; a constant otherwise. Its value
+   * equals {@link #logDetPrecision()} up to rounding.
+   */
+  public synchronized Tensor logDet() {
+    if (logDet == null) {
+      logDet = logDetSupplier.get();
+    }
+    return logDet;
+  }
+
   /** log det H per task (of the damped precision), in double. */
   public double[] logDetPrecision() {
     double[] out = new double[precisions.length];
@@ -114,7 +130,7 @@ public final class LaplacePosterior implements TaskPosterior {
 
   /**
    * The Laplace log marginal likelihood per task, {@code [T]}: log p(D | φ̂) + log p(φ̂ | θ) +
-   * (P/2) log 2π − ½ log det H. Gradients reach θ through the first two terms.
+   * (P/2) log 2π − ½ log det H. Gradients reach θ through all terms.
    */
   public Tensor logMarginalLikelihood() {
     return Ops.neg(objective(1.0));
@@ -122,7 +138,8 @@ public final class LaplacePosterior implements TaskPosterior {
 
   /**
    * −log p(D | φ̂) − log p(φ̂ | θ) + w (½ log det H − (P/2) log 2π) per task, {@code [T]}: the negative
-   * Laplace evidence at w = 1, the MAP objective (negative log joint) at w = 0.
+   * Laplace evidence at w = 1, the MAP objective (negative log joint) at w = 0. Differentiable with
+   * respect to θ in all three terms (see {@link #logDet()}); at w = 0 the curvature is not rebuilt.
    *
    * @param logDetWeight w, finite
    */
@@ -134,13 +151,8 @@ public final class LaplacePosterior implements TaskPosterior {
     if (logDetWeight == 0) {
       return negJoint;
     }
-    double[] ld = logDetPrecision();
-    double[] c = new double[ld.length];
-    for (int t = 0; t < c.length; t++) {
-      c[t] = logDetWeight * (0.5 * ld[t] - 0.5 * layout.size() * LOG_2PI);
-    }
-    INDArray constant = Nd4j.createFromArray(c).castTo(negJoint.dtype());
-    return Ops.add(negJoint, Tensor.constant(constant));
+    Tensor half = Ops.addScalar(Ops.mulScalar(logDet(), 0.5), -0.5 * layout.size() * LOG_2PI);
+    return Ops.add(negJoint, Ops.mulScalar(half, logDetWeight));
   }
 
   /** H (after damping) of one task, P × P in layout order (materialised: P² doubles). */

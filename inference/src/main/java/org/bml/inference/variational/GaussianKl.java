@@ -32,11 +32,7 @@ public final class GaussianKl {
       throw new IllegalArgumentException("GaussianKl: posterior and prior are over different parameters: "
           + e.getMessage(), e);
     }
-    Params mean = p.mean();
-    Params logVar = mean.mapNamed((n, m) -> p.logVariance(n));
-    String first = mean.names().get(0);
-    boolean perTask = mean.get(first).rank() == q.mean().get(first).rank();
-    return divergence(q, perTask ? DiagonalGaussian.perTask(mean, logVar) : new DiagonalGaussian(mean, logVar));
+    return divergence(q, p.asFactorised(q.mean()));
   }
 
   /** KL(q ‖ p) per task, {@code [T]}, for a factorised Gaussian of the priors module. */

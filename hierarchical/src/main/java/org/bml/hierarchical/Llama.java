@@ -1,0 +1,223 @@
+package org.bml.hierarchical;
+
+import java.util.List;
+import org.bml.algorithms.MetaLearner;
+import org.bml.core.autodiff.Ops;
+import org.bml.core.autodiff.Tensor;
+import org.bml.core.model.Mlp;
+import org.bml.core.model.Model;
+import org.bml.core.model.Params;
+import org.bml.inference.Data;
+import org.bml.inference.GradientOrder;
+import org.bml.inference.Likelihood;
+import org.bml.inference.LogLikelihood;
+import org.bml.inference.LogPrior;
+import org.bml.inference.MetaObjective;
+import org.bml.inference.ModelLikelihood;
+import org.bml.inference.PriorFamily;
+import org.bml.inference.TruncatedGradientDescent;
+import org.bml.inference.laplace.Curvature;
+import org.bml.inference.laplace.Damping;
+import org.bml.inference.laplace.DenseNetwork;
+import org.bml.inference.laplace.Laplace;
+import org.bml.inference.laplace.LaplacePosterior;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * LLAMA, the Lightweight Laplace Approximation for Meta-Adaptation (Grant, Finn, Levine, Darrell
+ * &amp; Griffiths, ICLR 2018, "Recasting gradient-based meta-learning as hierarchical Bayes",
+ * arXiv:1801.08930): MAML's K-step adapted point φ̂ is the mode of a task posterior whose Gaussian
+ * prior is implicit in early stopping; LLAMA adds the Laplace correction to the marginal
+ * likelihood, so the meta-objective per task is
+ *
+ * <pre>  L_query(φ̂(θ)) + η · ½ log det H(φ̂(θ)),   H = Σ_layers (A ⊗ G) + (λ + τ) I,</pre>
+ *
+ * with H the curvature of the support negative log-likelihood at φ̂ (K-FAC by default, as in the
+ * paper), λ ≥ 0 an explicit Gaussian prior precision (0: only the implicit prior of early
+ * stopping) and τ &gt; 0 damping. The log-determinant is differentiated with respect to θ through
+ * φ̂ (second order: the curvature depends on φ̂, which depends on θ). Predictions sample task
+ * hypotheses φ ~ N(φ̂, H⁻¹); {@link #adapt} returns φ̂. With η = 0 this is exactly MAML.
+ *
+ * <p>K-FAC needs a network of dense layers ({@link DenseNetwork}; an {@link Mlp} is wrapped
+ * automatically). Other models (e.g. Conv-4) use {@link Curvature#DIAGONAL_GGN}, or
+ * {@link Curvature#EXACT_HESSIAN} for very small ones.
+ */
+public final class Llama implements MetaLearner {
+  private final Model model;
+  private final Likelihood loss;
+  private final ModelLikelihood logLikelihood;
+  private final TruncatedGradientDescent inner;
+  private final double eta;
+  private final double priorPrecision;
+  private final double damping;
+  private final Curvature curvature;
+  private final Laplace laplace;
+  private final MetaObjective maml = MetaObjective.queryLossAtMode();
+
+  /**
+   * With the implicit prior only (λ = 0).
+   *
+   * @see #Llama(Model, Likelihood, ModelLikelihood, int, double, double, double, double, Curvature)
+   */
+  public Llama(Model model, Likelihood loss, ModelLikelihood logLikelihood, int innerSteps, double innerStepSize,
+      double eta, double damping, Curvature curvature) {
+    this(model, loss, logLikelihood, innerSteps, innerStepSize, eta, 0.0, damping, curvature);
+  }
+
+  /**
+   * @param model the network f(x; φ)
+   * @param loss the per-point mean loss of MAML's inner loop and of the query term
+   * @param logLikelihood the calibrated log p(D | φ) whose curvature H is (its model must be
+   *     {@code model}, or a {@link DenseNetwork} view of it for K-FAC; an {@link Mlp} is wrapped)
+   * @param innerSteps K ≥ 0
+   * @param innerStepSize α &gt; 0
+   * @param eta η ≥ 0, the weight of ½ log det H (0: MAML)
+   * @param priorPrecision λ ≥ 0, an explicit isotropic Gaussian prior N(θ, λ⁻¹ I) added to H
+   * @param damping τ &gt; 0 added to H (always), so that log det H exists
+   * @param curvature KFAC (the paper's), DIAGONAL_GGN or EXACT_HESSIAN
+   * @throws IllegalArgumentException naming the bad value
+   */
+  public Llama(Model model, Likelihood loss, ModelLikelihood logLikelihood, int innerSteps, double innerStepSize,
+      double eta, double priorPrecision, double damping, Curvature curvature) {
+    if (model == null || loss == null || logLikelihood == null || curvature == null) {
+      throw new IllegalArgumentException("Llama: model, loss, log-likelihood and curvature must be given");
+    }
+    if (innerSteps < 0) {
+      throw new IllegalArgumentException("Llama: inner steps must be >= 0, got " + innerSteps);
+    }
+    if (!(innerStepSize > 0) || !Double.isFinite(innerStepSize)) {
+      throw new IllegalArgumentException("Llama: inner step size must be positive and finite, got " + innerStepSize);
+    }
+    if (!(eta >= 0) || !Double.isFinite(eta)) {
+      throw new IllegalArgumentException("Llama: η must be finite and >= 0, got " + eta);
+    }
+    if (!(priorPrecision >= 0) || !Double.isFinite(priorPrecision)) {
+      throw new IllegalArgumentException("Llama: prior precision λ must be finite and >= 0, got " + priorPrecision);
+    }
+    if (!(damping > 0) || !Double.isFinite(damping)) {
+      throw new IllegalArgumentException("Llama: damping τ must be positive and finite, got " + damping);
+    }
+    this.model = model;
+    this.loss = loss;
+    this.logLikelihood = curvature == Curvature.KFAC ? asDense(logLikelihood) : logLikelihood;
+    this.inner = new TruncatedGradientDescent(innerSteps, innerStepSize, GradientOrder.SECOND);
+    this.eta = eta;
+    this.priorPrecision = priorPrecision;
+    this.damping = damping;
+    this.curvature = curvature;
+    PriorFamily prior = priorPrecision > 0 ? PriorFamily.isotropic(1 / priorPrecision) : Llama::flatPrior;
+    this.laplace = new Laplace(inner, this.logLikelihood, prior, curvature, Damping.always(damping));
+  }
+
+  /**
+   * Sinusoid-style regression: an {@link Mlp} with Gaussian noise σ (the likelihood of the curvature)
+   * and mean squared error as MAML's loss; K-FAC curvature.
+   */
+  public static Llama regression(Mlp mlp, double noiseStd, int innerSteps, double innerStepSize, double eta,
+      double damping) {
+    return new Llama(mlp, Likelihood.meanSquaredError(mlp), LogLikelihood.gaussian(mlp, noiseStd), innerSteps,
+        innerStepSize, eta, damping, Curvature.KFAC);
+  }
+
+  /**
+   * Classification with softmax cross-entropy (exact categorical log-likelihood): K-FAC for an
+   * {@link Mlp}, the diagonal Gauss-Newton curvature for any other model (e.g. Conv-4).
+   */
+  public static Llama classification(Model model, int innerSteps, double innerStepSize, double eta, double damping) {
+    Curvature c = model instanceof Mlp || model instanceof DenseNetwork ? Curvature.KFAC : Curvature.DIAGONAL_GGN;
+    return new Llama(model, Likelihood.softmaxCrossEntropy(model), LogLikelihood.categorical(model), innerSteps,
+        innerStepSize, eta, damping, c);
+  }
+
+  private static ModelLikelihood asDense(ModelLikelihood ll) {
+    if (ll.model() instanceof DenseNetwork) {
+      return ll;
+    }
+    if (ll.model() instanceof Mlp mlp) {
+      return new ModelLikelihood(DenseNetwork.mlp(mlp), ll.output());
+    }
+    throw new IllegalArgumentException("Llama: K-FAC needs a network of dense layers (an Mlp or a DenseNetwork), got "
+        + ll.model().getClass().getSimpleName() + "; use Curvature.DIAGONAL_GGN for other models");
+  }
+
+  // The implicit prior of early stopping has no explicit density: log p(φ | θ) contributes nothing to H.
+  private static LogPrior flatPrior(Params theta) {
+    return phi -> {
+      long tasks = phi.tensors().get(0).size(0);
+      return Tensor.constant(Nd4j.zeros(phi.tensors().get(0).dtype(), tasks));
+    };
+  }
+
+  public double eta() {
+    return eta;
+  }
+
+  public double damping() {
+    return damping;
+  }
+
+  public double priorPrecision() {
+    return priorPrecision;
+  }
+
+  public Curvature curvature() {
+    return curvature;
+  }
+
+  public TruncatedGradientDescent inner() {
+    return inner;
+  }
+
+  @Override
+  public Params initialize(long seed, DataType dtype) {
+    return model.init(seed, dtype);
+  }
+
+  /** mean_t [L_query,t(φ̂_t) + η · ½ log det H_t(φ̂_t)]; exactly MAML's loss when η = 0. */
+  @Override
+  public Tensor metaLoss(Params meta, Data support, Data query) {
+    if (eta == 0) {
+      return maml.loss(inner.infer(meta, support, loss), query, loss);
+    }
+    LaplacePosterior q = laplace.infer(meta, support, loss);
+    Tensor queryLoss = maml.loss(q, query, loss);
+    return Ops.add(queryLoss, Ops.mulScalar(Ops.mean(q.logDet(), false), 0.5 * eta));
+  }
+
+  /** The Laplace posterior N(φ̂, H⁻¹) per task after {@code steps} inner steps. */
+  public LaplacePosterior posterior(Params meta, Data support, int steps) {
+    return laplace.at(meta, adapt(meta, support, steps), support);
+  }
+
+  /** φ̂: the mode of the task posterior (MAML's adapted point). */
+  @Override
+  public Params adapt(Params meta, Data support, int steps) {
+    return inner.adapt(meta, support, loss, steps);
+  }
+
+  /** k samples φ ~ N(φ̂, H⁻¹) per task, reproducible for the seed. */
+  @Override
+  public List<Params> hypotheses(Params meta, Data support, int steps, int k, long seed) {
+    if (k <= 0) {
+      throw new IllegalArgumentException("Llama.hypotheses: k must be positive, got " + k);
+    }
+    return posterior(meta, support, steps).sample(k, seed);
+  }
+
+  @Override
+  public Tensor predict(Params adapted, Tensor x) {
+    return model.forward(adapted, x);
+  }
+
+  @Override
+  public Tensor perTaskLoss(Params adapted, Data data) {
+    return loss.perTask(adapted, data);
+  }
+
+  @Override
+  public String toString() {
+    return "Llama(K=" + inner.steps() + ", η=" + eta + ", λ=" + priorPrecision + ", τ=" + damping + ", " + curvature
+        + ")";
+  }
+}
