@@ -641,7 +641,8 @@ public final class Ops {
 
   /**
    * 2×2 max-pooling with stride 2 over the last two dims (a trailing odd row or column is
-   * dropped, as with VALID padding).
+   * dropped, as with VALID padding). The gradient of each window goes to one maximal entry (the
+   * first, where several tie): a subgradient, exact wherever the maximum is unique.
    */
   public static Tensor maxPool2x2(Tensor x) {
     int r = x.rank();
@@ -657,14 +658,7 @@ public final class Ops {
     if (w % 2 == 1) {
       t = slice(t, r - 1, 0, w - 1);
     }
-    long[] s = t.shape();
-    long[] split = new long[r + 2];
-    System.arraycopy(s, 0, split, 0, r - 2);
-    split[r - 2] = s[r - 2] / 2;
-    split[r - 1] = 2;
-    split[r] = s[r - 1] / 2;
-    split[r + 1] = 2;
-    return max(reshape(t, split), false, r - 1, r + 1);
+    return Pool.maxPool2x2Even(t);
   }
 
   /**
