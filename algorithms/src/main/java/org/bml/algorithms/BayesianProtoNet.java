@@ -1,5 +1,7 @@
 package org.bml.algorithms;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
@@ -133,6 +135,25 @@ public final class BayesianProtoNet implements MetaLearner {
   @Override
   public Params adapt(Params meta, Data support, int steps) {
     return posterior(meta, support).mode();
+  }
+
+  /**
+   * {@code k} hypotheses, each θ with class means sampled from the posterior ({@link
+   * ClassMeanPosterior#sample}: μ ~ N(m, v I), predictions given those means), seeded by
+   * {@code seed}. The mean of their softmax is E_μ[p(c | z, μ)], a mixture over class means; it is
+   * not the closed-form predictive of {@link #adapt}, which integrates μ out of p(z | c) before
+   * normalising over classes (the two agree as v → 0). The number of steps is ignored.
+   */
+  @Override
+  public List<Params> hypotheses(Params meta, Data support, int steps, int k, long seed) {
+    Hyper.atLeast("BayesianProtoNet", "number of hypotheses k", k, 1);
+    ClassMeanPosterior q = posterior(meta, support);
+    SplittableRandom seeds = new SplittableRandom(seed);
+    List<Params> out = new ArrayList<>(k);
+    for (int i = 0; i < k; i++) {
+      out.add(q.sample(seeds.nextLong()));
+    }
+    return out;
   }
 
   /** Posterior-predictive class log-densities ℓ_c(z) {@code [T, n, C]}. */
