@@ -1,0 +1,222 @@
+package org.bml.hierarchical;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.bml.algorithms.MetaLearner;
+import org.bml.core.autodiff.Ops;
+import org.bml.core.autodiff.Tensor;
+import org.bml.core.model.Params;
+import org.bml.inference.Data;
+import org.bml.inference.GradientOrder;
+import org.bml.inference.LogPrior;
+import org.bml.inference.ParamLayout;
+import org.bml.inference.particles.ParticlePosterior;
+import org.bml.inference.particles.RbfKernel;
+import org.bml.inference.particles.Svgd;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Bayesian MAML (Yoon, Kim, Dia, Kim, Bengio &amp; Ahn, NeurIPS 2018, "Bayesian Model-Agnostic
+ * Meta-Learning", arXiv:1806.03836). The meta-parameters Θ_0 are M particles (M copies of the
+ * network's weights with distinct initialisations, plus their log-precisions, see
+ * {@link BmamlPosterior}). Per task, the task posterior is {@link Svgd} from Θ_0 on the support set
+ * for n steps, Θ_n, recorded so that it is differentiable with respect to Θ_0. Meta-training
+ * minimises the chaser loss
+ *
+ * <pre>  (1/T) Σ_τ Σ_m ‖Θ_n^{τ,m} − stopgrad(Θ_{n+s}^{τ,m})‖²</pre>
+ *
+ * where the leader Θ_{n+s} is s further SVGD steps from Θ_n on support ∪ query, held constant
+ * (the paper's Algorithm 2). {@link Objective#QUERY_LOSS} instead scores each particle's query loss
+ * (averaged over particles): with one particle, the {@link BmamlPosterior#negativeLoss} target and
+ * ε = α, that is exactly MAML (property-tested).
+ *
+ * <p>Prediction: {@link #adapt} returns the whole ensemble ({@code [T, M, ...]} tensors);
+ * {@link #predict} averages the members' outputs (regression) or probabilities (classification);
+ * {@link #hypotheses} returns the first min(k, M) particles, each usable alone (the seed is not
+ * used: SVGD is deterministic given Θ_0, so there are exactly M hypotheses). The meta-loss is a mean
+ * of per-task terms (the kernel and its bandwidth are per task), so it decomposes over tasks.
+ */
+public final class Bmaml implements MetaLearner {
+  /** What meta-training minimises. */
+  public enum Objective {
+    /** The paper's chaser loss against the (constant) leader particles. */
+    CHASER,
+    /** The mean over particles of each particle's query loss (EMAML's objective on SVGD particles). */
+    QUERY_LOSS
+  }
+
+  /**
+   * @param particles M ≥ 1
+   * @param innerSteps n ≥ 0, SVGD steps on the support set
+   * @param stepSize ε ≥ 0 (finite), the SVGD step size (inner and leader)
+   * @param leaderSteps s, the leader's further steps on support ∪ query (≥ 1 for {@link Objective#CHASER})
+   * @param kernel the SVGD kernel
+   * @param objective chaser or query loss
+   * @param order how Θ_n is differentiated with respect to Θ_0 (never switched silently)
+   */
+  public record Config(int particles, int innerSteps, double stepSize, int leaderSteps, RbfKernel kernel,
+      Objective objective, GradientOrder order) {
+    public Config {
+      if (particles < 1) {
+        throw new IllegalArgumentException("Bmaml: particle count must be >= 1, got " + particles);
+      }
+      if (innerSteps < 0) {
+        throw new IllegalArgumentException("Bmaml: inner steps must be >= 0, got " + innerSteps);
+      }
+      if (!(stepSize >= 0) || !Double.isFinite(stepSize)) {
+        throw new IllegalArgumentException("Bmaml: step size must be finite and >= 0, got " + stepSize);
+      }
+      if (kernel == null || objective == null || order == null) {
+        throw new IllegalArgumentException("Bmaml: kernel, objective and gradient order must be given");
+      }
+      if (leaderSteps < 0 || (objective == Objective.CHASER && leaderSteps < 1)) {
+        throw new IllegalArgumentException("Bmaml: leader steps must be >= 1 for the chaser loss (>= 0 otherwise), got "
+            + leaderSteps);
+      }
+    }
+  }
+
+  private final BmamlPosterior posterior;
+  private final Config config;
+
+  public Bmaml(BmamlPosterior posterior, Config config) {
+    if (posterior == null || config == null) {
+      throw new IllegalArgumentException("Bmaml: posterior and configuration must be given");
+    }
+    this.posterior = posterior;
+    this.config = config;
+  }
+
+  public BmamlPosterior posterior() {
+    return posterior;
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  /** M particles with distinct seeded initialisations, named {@code particle<m>/<name>}. */
+  @Override
+  public Params initialize(long seed, DataType dtype) {
+    List<Params> ps = new ArrayList<>();
+    for (int m = 0; m < config.particles(); m++) {
+      ps.add(posterior.initialParticle(seed, m, dtype));
+    }
+    return BmamlEnsemble.combine(ps);
+  }
+
+  /** The M initial particles Θ_0 out of the meta-parameters (each under the particle's own names). */
+  public List<Params> initialParticles(Params meta) {
+    List<Params> out = new ArrayList<>(config.particles());
+    List<String> names = posterior.particleNames();
+    for (int m = 0; m < config.particles(); m++) {
+      out.add(BmamlEnsemble.particle(meta, m, names));
+    }
+    return out;
+  }
+
+  private Svgd svgd(int steps, LogPrior prior) {
+    // Particles start from Θ_0 via run(...), so Svgd's own initial spread is never used (1 is a placeholder).
+    return new Svgd(config.particles(), steps, config.stepSize(), config.kernel(), config.order(),
+        posterior.logLikelihood(), theta -> prior, 1.0, 0);
+  }
+
+  /** Θ_n: n SVGD steps from Θ_0 on the support set, per task (differentiable with respect to Θ_0). */
+  public ParticlePosterior taskPosterior(Params meta, Data support, int steps) {
+    List<Params> initial = initialParticles(meta);
+    LogPrior prior = posterior.logPrior(initial.get(0).tensors().get(0).dtype());
+    ParticlePosterior q = svgd(steps, prior).run(initial, support, prior);
+    requireFinite(q.particles(), steps);
+    return q;
+  }
+
+  // Diverged particles would otherwise surface as a NaN loss far from the cause.
+  private static void requireFinite(Tensor particles, int steps) {
+    INDArray v = particles.value();
+    if (v.isNaN().any() || v.isInfinite().any()) {
+      throw new ArithmeticException("Bmaml: SVGD particles are not finite after " + steps
+          + " steps (diverged); reduce the step size ε");
+    }
+  }
+
+  /** The leader Θ_{n+s}: s further SVGD steps from Θ_n (held constant) on support ∪ query, {@code [T, M, P]}. */
+  public Tensor leader(ParticlePosterior chaser, Data support, Data query) {
+    Tensor start = chaser.particles().detach();
+    LogPrior prior = posterior.logPrior(start.dtype());
+    Tensor leader = svgd(config.leaderSteps(), prior).run(start, chaser.layout(), BmamlEnsemble.join(support, query),
+        prior).particles().detach();
+    requireFinite(leader, config.leaderSteps());
+    return leader;
+  }
+
+  /** (1/T) Σ_τ Σ_m ‖Θ_n − leader‖² for a constant leader {@code [T, M, P]}. */
+  public static Tensor chaserLoss(ParticlePosterior chaser, Tensor leader) {
+    Tensor diff = Ops.sub(chaser.particles(), leader.detach());
+    return Ops.mean(Ops.sum(Ops.square(diff), false, 1, 2), false);
+  }
+
+  @Override
+  public Tensor metaLoss(Params meta, Data support, Data query) {
+    ParticlePosterior chaser = taskPosterior(meta, support, config.innerSteps());
+    if (config.objective() == Objective.CHASER) {
+      return chaserLoss(chaser, leader(chaser, support, query));
+    }
+    Tensor total = null;
+    for (Params p : chaser.all()) {
+      Tensor l = Ops.mean(posterior.loss().perTask(p, query), false);
+      total = total == null ? l : Ops.add(total, l);
+    }
+    return config.particles() == 1 ? total : Ops.mulScalar(total, 1.0 / config.particles());
+  }
+
+  /** The adapted ensemble: every particle tensor {@code [T, M, ...]} after {@code steps} SVGD steps. */
+  @Override
+  public Params adapt(Params meta, Data support, int steps) {
+    ParticlePosterior q = taskPosterior(meta, support, steps);
+    return BmamlEnsemble.stack(q.all());
+  }
+
+  /** The ensemble's prediction (mean output, or mean probabilities), or one particle's outputs. */
+  @Override
+  public Tensor predict(Params adapted, Tensor x) {
+    if (BmamlEnsemble.isEnsemble(posterior.model(), adapted)) {
+      return BmamlEnsemble.predict(posterior.model(), posterior.output(), adapted, x);
+    }
+    return posterior.model().forward(adapted, x);
+  }
+
+  /** Each member's outputs {@code [T, M, n, O]} of an adapted ensemble (for predictive mixtures). */
+  public Tensor memberOutputs(Params ensemble, Tensor x) {
+    return BmamlEnsemble.memberOutputs(posterior.model(), ensemble, x);
+  }
+
+  /** The ensemble's loss (MSE of the mean prediction, or NLL of the averaged probabilities), or one particle's. */
+  @Override
+  public Tensor perTaskLoss(Params adapted, Data data) {
+    if (BmamlEnsemble.isEnsemble(posterior.model(), adapted)) {
+      return BmamlEnsemble.loss(posterior.model(), posterior.output(), adapted, data);
+    }
+    return posterior.loss().perTask(adapted, data);
+  }
+
+  /** The first min(k, M) adapted particles (deterministic; {@code seed} is not used). */
+  @Override
+  public List<Params> hypotheses(Params meta, Data support, int steps, int k, long seed) {
+    if (k <= 0) {
+      throw new IllegalArgumentException("Bmaml.hypotheses: k must be positive, got " + k);
+    }
+    List<Params> all = taskPosterior(meta, support, steps).all();
+    return new ArrayList<>(all.subList(0, Math.min(k, all.size())));
+  }
+
+  /** The flat layout of one particle. */
+  public ParamLayout layout(Params meta) {
+    return ParamLayout.ofShapes(initialParticles(meta).get(0));
+  }
+
+  @Override
+  public String toString() {
+    return "Bmaml(" + config + ", " + posterior + ")";
+  }
+}
