@@ -1,55 +1,124 @@
 package org.bml.cli;
 
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.bml.bench.Bench;
+import org.bml.datasets.DatasetException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * Entry point of {@code ./bml}. Without a subcommand it runs the README's main job (second-order
- * MAML on sinusoids); {@code bench} prints the benchmark figures.
+ * MAML on sinusoids, pre/post-adaptation MSE and a PNG of test tasks); {@code train},
+ * {@code eval} and {@code predict} are the general command line; {@code bench} prints the
+ * benchmark figures.
+ *
+ * <p>Errors print {@code bml: error: <message>} on stderr with exit status
+ * {@value #EXIT_BAD_INPUT} for bad input (usage, names, values, files, checkpoints, CSV),
+ * {@value #EXIT_DIVERGED} for a NaN or infinite loss, and {@value #EXIT_INTERNAL} otherwise.
  */
-@Command(name = "bml", mixinStandardHelpOptions = true, version = "bml 0.1.0",
-    description = "Bayesian meta-learning toolkit. Without a subcommand: MAML on sinusoid regression.",
-    subcommands = {Main.BenchCommand.class})
+@Command(name = "bml", mixinStandardHelpOptions = true, version = "bml " + Main.VERSION, sortOptions = false,
+    description = {"Bayesian meta-learning toolkit.",
+        "Without a subcommand: the main job, second-order MAML on sinusoid regression (MAML paper settings), printing "
+            + "the query MSE before and after one adaptation step on fresh test tasks and writing a PNG of "
+            + Main.PLOT_TASKS_TEXT + " test tasks into --out."},
+    subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, Main.BenchCommand.class,
+        CommandLine.HelpCommand.class},
+    footer = {"", "Exit status: 0 success, 2 bad input, 3 loss not finite, 1 internal error.",
+        "Run './bml COMMAND --help' for a command's options."})
 public final class Main implements Callable<Integer> {
-  @Option(names = "--iterations", description = "meta-training iterations (default ${DEFAULT-VALUE})")
+  public static final String VERSION = "0.1.0";
+  static final String PLOT_TASKS_TEXT = "4";
+  public static final int EXIT_INTERNAL = 1;
+  public static final int EXIT_BAD_INPUT = 2;
+  public static final int EXIT_DIVERGED = 3;
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--iterations", paramLabel = "N", description = "meta-training iterations (default ${DEFAULT-VALUE})")
   int iterations = 4000;
 
-  @Option(names = "--seed", description = "random seed (default ${DEFAULT-VALUE})")
+  @Option(names = "--seed", paramLabel = "S", description = "random seed (default ${DEFAULT-VALUE})")
   long seed = 1;
 
-  @Option(names = "--test-tasks", description = "fresh test tasks to evaluate on (default ${DEFAULT-VALUE})")
+  @Option(names = "--test-tasks", paramLabel = "N", description = "fresh test tasks to evaluate on (default ${DEFAULT-VALUE})")
   int testTasks = 600;
 
+  @Option(names = "--out", paramLabel = "DIR", description = "directory for the plot (default ${DEFAULT-VALUE})")
+  Path out = Path.of("bml-out");
+
   public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
     System.exit(commandLine().execute(args));
   }
 
-  static CommandLine commandLine() {
+  /** The command line with this program's error handling (also what the tests drive). */
+  public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      cmd.getErr().println("bml: error: " + e.getMessage());
-      return 2;
+      PrintWriter err = cmd.getErr();
+      int code;
+      String message;
+      if (e instanceof DivergedException) {
+        code = EXIT_DIVERGED;
+        message = e.getMessage();
+      } else if (e instanceof BadInputException || e instanceof IllegalArgumentException
+          || e instanceof DatasetException) {
+        code = EXIT_BAD_INPUT;
+        message = e.getMessage();
+      } else if (e instanceof UncheckedIOException) {
+        code = EXIT_BAD_INPUT;
+        message = e.getMessage();
+      } else {
+        code = EXIT_INTERNAL;
+        message = "internal error: " + e;
+        e.printStackTrace(err);
+      }
+      err.println("bml: error: " + message);
+      err.flush();
+      return code;
+    });
+    cl.setParameterExceptionHandler((e, args) -> {
+      CommandLine cmd = e.getCommandLine();
+      PrintWriter err = cmd.getErr();
+      err.println("bml: error: " + e.getMessage());
+      err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+      err.flush();
+      return EXIT_BAD_INPUT;
     });
     return cl;
   }
 
   @Override
   public Integer call() {
-    if (iterations <= 0 || testTasks <= 0) {
-      throw new IllegalArgumentException("--iterations and --test-tasks must be positive");
+    RunConfig.atLeast("--iterations", iterations, 1);
+    RunConfig.atLeast("--test-tasks", testTasks, 2);
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw new BadInputException("--out " + out + " exists and is not a directory");
     }
-    SineMamlJob.run(iterations, seed, testTasks, System.out);
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stderr = spec.commandLine().getErr();
+    Path plot = out.resolve("sinusoid-maml.png");
+    // The job creates the directory only once training has succeeded (no output from a failed run).
+    SineMamlJob.run(iterations, seed, testTasks, stdout, stderr, Progress.stderrIsTerminal(), plot);
     return 0;
   }
 
   @Command(name = "bench", mixinStandardHelpOptions = true,
       description = "Print benchmark figures as 'bench <case> <value> <unit>' (medians after warm-up).")
   static final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Parameters(arity = "0..*", description = "cases to run (default: all): ${COMPLETION-CANDIDATES}",
         completionCandidates = CaseNames.class)
     List<String> cases = Bench.CASES;

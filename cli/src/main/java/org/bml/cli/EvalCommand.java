@@ -1,0 +1,209 @@
+package org.bml.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.bml.algorithms.Evaluation;
+import org.bml.datasets.DatasetException;
+import org.bml.datasets.TaskDistribution;
+import org.bml.datasets.omniglot.OneShotBenchmark;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./bml eval}: the MAML paper's protocol — adapt a checkpoint's meta-parameters to each of
+ * {@code --tasks} fresh test tasks and report the mean and 95% confidence interval of the query
+ * MSE (regression) or accuracy (classification); with {@code --lake-runs}, Lake et al.'s 20
+ * original one-shot runs instead.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Evaluate a checkpoint on fresh test tasks: mean and 95%% confidence interval over --tasks tasks of "
+        + "the query MSE (regression) or accuracy and cross-entropy (classification), after each --steps count of "
+        + "adaptation steps (MAML paper protocol).",
+        "Test tasks are drawn under --seed plus a fixed offset per split, so they differ from the training tasks; "
+            + "for Omniglot the test split's classes are disjoint from the training classes."},
+    footer = {"", "Examples:",
+        "  ./bml eval --checkpoint runs/maml-sine --shots 5 --steps 1,5,10",
+        "  ./bml eval --checkpoint runs/proto20/checkpoint.bml --lake-runs \\",
+        "      --json results.jsonl", ""})
+final class EvalCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--checkpoint", paramLabel = "FILE", required = true,
+      description = "checkpoint file, or a training --out directory")
+  Path checkpoint;
+
+  @Option(names = "--tasks", paramLabel = "N", description = "test tasks (default 600, the MAML paper's)")
+  Integer tasks;
+
+  @Option(names = "--steps", paramLabel = "K", split = ",",
+      description = "adaptation steps at test time, a comma-separated list (default: the training --inner-steps)")
+  List<Integer> steps;
+
+  @Option(names = "--seed", paramLabel = "S", description = "base seed of the test tasks (default: the run's seed)")
+  Long seed;
+
+  @Option(names = "--split", paramLabel = "NAME",
+      description = "split to draw tasks from: test, val or train (default test)")
+  String split = "test";
+
+  @Option(names = "--ways", paramLabel = "N", description = "classes per test episode (default: as trained)")
+  Integer ways;
+
+  @Option(names = "--shots", paramLabel = "K", description = "support examples per class / task (default: as trained)")
+  Integer shots;
+
+  @Option(names = "--queries", paramLabel = "Q", description = "query examples per class / task (default: as trained)")
+  Integer queries;
+
+  @Option(names = "--lake-runs", description = "Omniglot: evaluate on the 20 original one-shot runs of Lake et al. "
+      + "(20-way 1-shot) instead of sampled episodes")
+  boolean lakeRuns;
+
+  @Option(names = "--batch", paramLabel = "T", description = "tasks adapted at once (default 25; 4 for images)")
+  Integer batch;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "also append one JSON line per --steps value to FILE")
+  Path json;
+
+  @Override
+  public Integer call() {
+    if (tasks != null) {
+      RunConfig.atLeast("--tasks", tasks, 1);
+    }
+    if (batch != null) {
+      RunConfig.atLeast("--batch", batch, 1);
+    }
+    List<Integer> stepList = steps == null ? null : List.copyOf(steps);
+    if (stepList != null) {
+      for (int k : stepList) {
+        RunConfig.atLeast("--steps", k, 0);
+      }
+    }
+    Datasets.seedOffset(split);
+    if (json != null) {
+      Path parent = json.toAbsolutePath().getParent();
+      if (!Files.isDirectory(parent)) {
+        throw new BadInputException("--json " + json + ": directory " + parent + " does not exist");
+      }
+      if (Files.exists(json) && !Files.isRegularFile(json)) {
+        throw new BadInputException("--json " + json + " is not a regular file");
+      }
+    }
+    if (lakeRuns && (ways != null || shots != null || queries != null || !"test".equals(split))) {
+      throw new BadInputException("--lake-runs uses the fixed 20-way 1-shot runs; --ways, --shots, --queries and "
+          + "--split do not apply");
+    }
+    OneShotBenchmark lake = null;
+    Experiment.EpisodeOverride override = new Experiment.EpisodeOverride(ways, shots, queries);
+    if (lakeRuns) {
+      if (tasks != null) {
+        throw new BadInputException("--lake-runs evaluates the 20 fixed runs; --tasks does not apply");
+      }
+      Path file = Experiment.checkpointFile(checkpoint);
+      RunConfig c = RunConfig.fromMap(Experiment.readCheckpoint(file).config(), file.toString());
+      if (!c.datasetEntry().images()) {
+        throw new BadInputException("--lake-runs needs an Omniglot checkpoint; " + file + " was trained on "
+            + c.dataset());
+      }
+      try {
+        lake = OneShotBenchmark.load();
+      } catch (DatasetException | IllegalArgumentException e) {
+        throw new BadInputException("Lake's one-shot runs: " + e.getMessage(), e);
+      }
+      override = new Experiment.EpisodeOverride(lake.ways(), 1, 1);
+    }
+    Experiment.Loaded loaded = Experiment.load(checkpoint, override);
+    Experiment exp = loaded.experiment();
+    RunConfig config = exp.config;
+    TaskDistribution dist = lakeRuns ? lake : exp.tasks().splits().get(split);
+    long base = seed == null ? config.seed() : seed;
+    long taskSeed = lakeRuns ? 0 : base + Datasets.seedOffset(split);
+    int count = lakeRuns ? lake.runs() : tasks == null ? 600 : tasks;
+    int perBatch = batch != null ? batch : TrainCommand.evalBatch(exp);
+    boolean classification = exp.dataset.images();
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    String what = lakeRuns ? "Lake et al. one-shot runs (" + count + " runs, " + lake.ways() + "-way 1-shot)"
+        : split + " split, " + count + " tasks, " + describeEpisode(exp, override.apply(config));
+    out.printf("%s (%s on %s, iteration %d): %s%n", loaded.file(), config.method(), config.dataset(),
+        loaded.checkpoint().iteration(), what);
+    out.flush();
+    List<String> jsonLines = new ArrayList<>();
+    for (int k : stepList == null ? List.of(config.innerSteps()) : stepList) {
+      Progress progress = new Progress(err, Progress.stderrIsTerminal(), "eval " + k + " step(s)", "tasks", count, 0);
+      Scoring.Scores s = Scoring.evaluate(exp.learner, loaded.meta(), dist, taskSeed, count, perBatch, k,
+          classification, done -> progress.update(done, ""));
+      progress.finish();
+      Evaluation.Summary loss = s.loss();
+      if (classification) {
+        Evaluation.Summary acc = s.accuracy();
+        out.printf("  after %2d step(s): accuracy %.2f%% ± %.2f%%  (query cross-entropy %.4f ± %.4f; 95%% CI, %d %s)%n",
+            k, 100 * acc.mean(), 100 * acc.ci95(), loss.mean(), loss.ci95(), acc.tasks(), lakeRuns ? "runs" : "tasks");
+      } else {
+        out.printf("  after %2d step(s): query MSE %.4f ± %.4f  (95%% CI, %d tasks)%n", k, loss.mean(), loss.ci95(),
+            loss.tasks());
+      }
+      out.flush();
+      Map<String, Object> line = new LinkedHashMap<>();
+      line.put("checkpoint", loaded.file().toString());
+      line.put("iteration", loaded.checkpoint().iteration());
+      line.put("method", config.method());
+      line.put("dataset", config.dataset());
+      line.put("split", lakeRuns ? "lake-runs" : split);
+      Datasets.Episode e = override.apply(config);
+      line.put("ways", e.ways());
+      line.put("shots", e.shots());
+      line.put("queries", e.queries());
+      line.put("seed", lakeRuns ? null : base);
+      line.put("tasks", loss.tasks());
+      line.put("steps", k);
+      line.put("loss", loss.mean());
+      line.put("loss_ci95", loss.ci95());
+      if (classification) {
+        line.put("accuracy", s.accuracy().mean());
+        line.put("accuracy_ci95", s.accuracy().ci95());
+      }
+      jsonLines.add(Json.object(line));
+    }
+    if (json != null) {
+      appendAtomically(json, jsonLines);
+      out.println("appended " + jsonLines.size() + " line(s) to " + json);
+      out.flush();
+    }
+    return 0;
+  }
+
+  private static String describeEpisode(Experiment exp, Datasets.Episode e) {
+    return exp.dataset.images() ? e.ways() + "-way " + e.shots() + "-shot, " + e.queries() + " queries per class"
+        : e.shots() + "-shot, " + e.queries() + " query points";
+  }
+
+  /** Appends lines by rewriting the whole file through a temporary file (never half-written). */
+  static void appendAtomically(Path file, List<String> lines) {
+    String before;
+    try {
+      before = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      throw new BadInputException("--json " + file + ": cannot read (" + e.getMessage() + ")", e);
+    }
+    StringBuilder b = new StringBuilder(before);
+    if (!before.isEmpty() && !before.endsWith("\n")) {
+      b.append('\n');
+    }
+    for (String l : lines) {
+      b.append(l).append('\n');
+    }
+    AtomicFiles.writeString(file, b.toString());
+  }
+}

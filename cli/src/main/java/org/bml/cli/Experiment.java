@@ -1,0 +1,142 @@
+package org.bml.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bml.algorithms.Checkpoint;
+import org.bml.algorithms.MetaLearner;
+import org.bml.core.model.Params;
+import org.bml.core.optim.MetaOptimizer;
+import org.bml.datasets.DatasetException;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.schedule.ISchedule;
+
+/**
+ * A configuration turned into objects: the data set's task distributions, the method's learner
+ * (with its regularizer) and the model's description. Shared by {@code train}, {@code eval} and
+ * {@code predict}, so all three build a method the same way.
+ */
+final class Experiment {
+  /** File name of a run's checkpoint inside its output directory. */
+  static final String CHECKPOINT = "checkpoint.bml";
+
+  final RunConfig config;
+  final Datasets.Dataset dataset;
+  final MethodContext context;
+  final MetaLearner learner;
+  private final Datasets.Episode episode;
+  private Datasets.TaskSet tasks;
+
+  private Experiment(RunConfig config, Datasets.Dataset dataset, MethodContext context, MetaLearner learner,
+      Datasets.Episode episode) {
+    this.config = config;
+    this.dataset = dataset;
+    this.context = context;
+    this.learner = learner;
+    this.episode = episode;
+  }
+
+  /** The task distributions, loaded on first use (Omniglot takes seconds; predict needs none). */
+  Datasets.TaskSet tasks() {
+    if (tasks == null) {
+      try {
+        tasks = dataset.loader().load(episode, config.omniglotSplit(), config.seed());
+      } catch (DatasetException | IllegalArgumentException e) {
+        throw new BadInputException("dataset " + dataset.name() + ": " + e.getMessage(), e);
+      }
+    }
+    return tasks;
+  }
+
+  /**
+   * Validates the configuration and builds the learner for tasks of shape {@code episode} (which
+   * may differ from the training episode at evaluation); the tasks themselves load lazily.
+   */
+  static Experiment build(RunConfig config, Datasets.Episode episode) {
+    HyperValues hp = config.validate();
+    Datasets.Dataset d = config.datasetEntry();
+    RunConfig.episodeChecks(d, episode.ways(), episode.shots(), episode.queries());
+    MethodContext ctx = new MethodContext(d.kind(), d.inputShape(), episode.ways(), config.innerSteps(),
+        config.innerLr(), hp);
+    MetaLearner base;
+    try {
+      base = config.methodEntry().factory().create(ctx);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("cannot build method " + config.method() + ": " + e.getMessage(), e);
+    }
+    MetaLearner learner = Regularizers.get(config.regularizer()).apply(base, ctx);
+    return new Experiment(config, d, ctx, learner, episode);
+  }
+
+  /** The outer optimizer: Adam with the configured rate and schedule, clipping, seeded initial θ. */
+  MetaOptimizer newOptimizer() {
+    ISchedule schedule = Schedules.parse(config.lrSchedule(), config.outerLr(), config.iterations());
+    Adam adam = schedule == null ? new Adam(config.outerLr()) : new Adam(schedule);
+    return new MetaOptimizer(learner.initialize(config.seed(), DataType.FLOAT), adam, config.clip());
+  }
+
+  /** The learning rate the optimizer uses at an iteration. */
+  static double learningRate(MetaOptimizer opt, long iteration) {
+    return ((Adam) opt.config()).getLearningRate(Math.toIntExact(iteration), 0);
+  }
+
+  /** A checkpoint's file: the path itself, or {@value #CHECKPOINT} inside it when it is a directory. */
+  static Path checkpointFile(Path given) {
+    return Files.isDirectory(given) ? given.resolve(CHECKPOINT) : given;
+  }
+
+  /** Reads a checkpoint, turning any defect into a {@link BadInputException} that names the file. */
+  static Checkpoint readCheckpoint(Path file) {
+    try {
+      return Checkpoint.read(file);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new BadInputException("checkpoint " + file + " is unreadable (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /**
+   * The meta-parameters of a checkpoint in this experiment's structure: a checkpoint whose
+   * parameter count does not fit (another model, e.g. a different number of ways) is refused.
+   */
+  Params metaParameters(Checkpoint ckpt, Path file) {
+    DataType dtype = ckpt.params().dataType();
+    MetaOptimizer holder = new MetaOptimizer(learner.initialize(config.seed(), dtype), new NoOp(), 0);
+    if (holder.flatParams().length() != ckpt.params().length()) {
+      throw new BadInputException("checkpoint " + file + " holds " + ckpt.params().length() + " parameters, but "
+          + config.method() + " on " + dataset.name() + " with " + context.ways() + " way(s) (" + context.modelDescription()
+          + ") has " + holder.flatParams().length() + (dataset.images() ? "; a method with an N-way output layer can only "
+              + "be evaluated with the ways it was trained with (" + config.ways() + ")" : ""));
+    }
+    holder.restore(ckpt.params(), null, ckpt.iteration());
+    return holder.params();
+  }
+
+  /** Loads a checkpoint written by {@code ./bml train} and rebuilds its experiment for {@code episode}. */
+  static Loaded load(Path given, EpisodeOverride override) {
+    Path file = checkpointFile(given);
+    Checkpoint ckpt = readCheckpoint(file);
+    RunConfig config = RunConfig.fromMap(ckpt.config(), file.toString());
+    Datasets.Episode episode = override.apply(config);
+    Experiment e = build(config, episode);
+    return new Loaded(file, ckpt, e, e.metaParameters(ckpt, file));
+  }
+
+  /** Episode shape for evaluation: the training one unless overridden. */
+  record EpisodeOverride(Integer ways, Integer shots, Integer queries) {
+    static final EpisodeOverride NONE = new EpisodeOverride(null, null, null);
+
+    Datasets.Episode apply(RunConfig c) {
+      if (ways != null && !c.datasetEntry().images()) {
+        throw new BadInputException("--ways applies to classification only; " + c.dataset() + " is regression");
+      }
+      return new Datasets.Episode(ways == null ? c.ways() : ways, shots == null ? c.shots() : shots,
+          queries == null ? c.queries() : queries);
+    }
+  }
+
+  /** A checkpoint with its rebuilt experiment and meta-parameters. */
+  record Loaded(Path file, Checkpoint checkpoint, Experiment experiment, Params meta) {}
+}

@@ -1,0 +1,172 @@
+package org.bml.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The full configuration of a training run, as recorded in its checkpoints (so {@code eval},
+ * {@code predict} and {@code --resume} rebuild the same method, model and task stream).
+ *
+ * @param omniglotSplit the Omniglot class split ({@code maml} or {@code vinyals}); "-" for regression
+ * @param ways classes per episode; 1 for regression
+ * @param chunk tasks per forward/backward pass (gradients accumulated over a meta-batch)
+ * @param clip global gradient-norm clipping threshold, 0 = off
+ * @param hp the method's own hyperparameters, defaults included
+ */
+public record RunConfig(String method, String regularizer, String dataset, String omniglotSplit, int ways, int shots,
+    int queries, int innerSteps, double innerLr, double outerLr, int metaBatch, int chunk, int iterations, long seed,
+    double clip, String lrSchedule, Map<String, String> hp) {
+  /** Version of this key layout, recorded so that a later layout can tell old checkpoints apart. */
+  static final String LAYOUT = "1";
+  private static final String HP = "hp.";
+
+  public RunConfig {
+    hp = java.util.Collections.unmodifiableMap(new TreeMap<>(hp));
+  }
+
+  public Datasets.Dataset datasetEntry() {
+    return Datasets.get(dataset);
+  }
+
+  public Methods.Method methodEntry() {
+    return Methods.get(method);
+  }
+
+  public Datasets.Episode episode() {
+    return new Datasets.Episode(ways, shots, queries);
+  }
+
+  /**
+   * Checks every value before anything is built or written; each failure names the option and
+   * value. Also resolves the method's hyperparameters (unknown {@code --hp} names are errors).
+   */
+  public HyperValues validate() {
+    Methods.Method m = methodEntry();
+    Regularizers.get(regularizer);
+    Datasets.Dataset d = datasetEntry();
+    if (!m.kinds().contains(d.kind())) {
+      throw new BadInputException("method " + method + " handles " + kinds(m) + " data sets only; " + dataset + " is "
+          + d.kind().name().toLowerCase());
+    }
+    if (d.images()) {
+      if (!Datasets.OMNIGLOT_SPLIT_SCHEMES.contains(omniglotSplit)) {
+        throw new BadInputException("unknown --omniglot-split '" + omniglotSplit + "' (have: "
+            + String.join(", ", Datasets.OMNIGLOT_SPLIT_SCHEMES) + ")");
+      }
+      if (ways < 2) {
+        throw new BadInputException("--ways must be >= 2 for classification, got " + ways);
+      }
+    }
+    episodeChecks(d, ways, shots, queries);
+    atLeast("--inner-steps", innerSteps, 1);
+    positive("--inner-lr", innerLr);
+    positive("--outer-lr", outerLr);
+    atLeast("--meta-batch", metaBatch, 1);
+    if (chunk < 1 || chunk > metaBatch) {
+      throw new BadInputException("--chunk must be in 1..--meta-batch (" + metaBatch + "), got " + chunk);
+    }
+    atLeast("--iterations", iterations, 1);
+    if (!(clip >= 0) || !Double.isFinite(clip)) {
+      throw new BadInputException("--clip must be finite and >= 0 (0 = off), got " + clip);
+    }
+    Schedules.validate(lrSchedule);
+    return HyperValues.resolve(method, m.hyperparameters(), hp);
+  }
+
+  /** Shots and queries against the data set (e.g. an Omniglot class has 20 drawings). */
+  static void episodeChecks(Datasets.Dataset d, int ways, int shots, int queries) {
+    atLeast("--shots", shots, 1);
+    atLeast("--queries", queries, 1);
+    if (d.examplesPerClass() > 0 && (long) shots + queries > d.examplesPerClass()) {
+      throw new BadInputException("--shots " + shots + " + --queries " + queries + " = " + (shots + queries)
+          + " exceeds the " + d.examplesPerClass() + " examples each " + d.name() + " class has");
+    }
+    if (!d.images() && ways != 1) {
+      throw new BadInputException("--ways applies to classification only; " + d.name() + " is regression");
+    }
+  }
+
+  static void atLeast(String option, long value, long min) {
+    if (value < min) {
+      throw new BadInputException(option + " must be >= " + min + ", got " + value);
+    }
+  }
+
+  static void positive(String option, double value) {
+    if (!(value > 0) || !Double.isFinite(value)) {
+      throw new BadInputException(option + " must be finite and > 0, got " + value);
+    }
+    // Models compute in float32, where a larger rate is infinite (and ND4J's Adam then silently skips the update).
+    if (value > Float.MAX_VALUE) {
+      throw new BadInputException(option + " " + value + " exceeds the float32 range (max " + Float.MAX_VALUE + ")");
+    }
+  }
+
+  private static String kinds(Methods.Method m) {
+    return m.kinds().stream().map(k -> k.name().toLowerCase()).reduce((a, b) -> a + "/" + b).orElse("no");
+  }
+
+  /** The checkpoint form: flat string keys named like the options. */
+  public Map<String, String> toMap() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("layout", LAYOUT);
+    m.put("method", method);
+    m.put("regularizer", regularizer);
+    m.put("dataset", dataset);
+    m.put("omniglot-split", omniglotSplit);
+    m.put("ways", Integer.toString(ways));
+    m.put("shots", Integer.toString(shots));
+    m.put("queries", Integer.toString(queries));
+    m.put("inner-steps", Integer.toString(innerSteps));
+    m.put("inner-lr", Double.toString(innerLr));
+    m.put("outer-lr", Double.toString(outerLr));
+    m.put("meta-batch", Integer.toString(metaBatch));
+    m.put("chunk", Integer.toString(chunk));
+    m.put("iterations", Integer.toString(iterations));
+    m.put("seed", Long.toString(seed));
+    m.put("clip", Double.toString(clip));
+    m.put("lr-schedule", lrSchedule);
+    hp.forEach((k, v) -> m.put(HP + k, v));
+    return m;
+  }
+
+  /** Reads {@link #toMap()}'s form back; {@code source} (the checkpoint file) is named in errors. */
+  public static RunConfig fromMap(Map<String, String> m, String source) {
+    if (!m.containsKey("method") || !m.containsKey("layout")) {
+      throw new BadInputException("checkpoint " + source + " was not written by ./bml train (its configuration has no "
+          + "method/layout)");
+    }
+    if (!LAYOUT.equals(m.get("layout"))) {
+      throw new BadInputException("checkpoint " + source + " has configuration layout " + m.get("layout")
+          + "; this bml reads layout " + LAYOUT);
+    }
+    Map<String, String> hp = new TreeMap<>();
+    m.forEach((k, v) -> {
+      if (k.startsWith(HP)) {
+        hp.put(k.substring(HP.length()), v);
+      }
+    });
+    try {
+      return new RunConfig(need(m, "method", source), need(m, "regularizer", source), need(m, "dataset", source),
+          need(m, "omniglot-split", source), Integer.parseInt(need(m, "ways", source)),
+          Integer.parseInt(need(m, "shots", source)), Integer.parseInt(need(m, "queries", source)),
+          Integer.parseInt(need(m, "inner-steps", source)), Double.parseDouble(need(m, "inner-lr", source)),
+          Double.parseDouble(need(m, "outer-lr", source)), Integer.parseInt(need(m, "meta-batch", source)),
+          Integer.parseInt(need(m, "chunk", source)), Integer.parseInt(need(m, "iterations", source)),
+          Long.parseLong(need(m, "seed", source)), Double.parseDouble(need(m, "clip", source)),
+          need(m, "lr-schedule", source), hp);
+    } catch (NumberFormatException e) {
+      throw new BadInputException("checkpoint " + source + " has a malformed configuration value (" + e.getMessage()
+          + ")");
+    }
+  }
+
+  private static String need(Map<String, String> m, String key, String source) {
+    String v = m.get(key);
+    if (v == null) {
+      throw new BadInputException("checkpoint " + source + ": configuration lacks '" + key + "'");
+    }
+    return v;
+  }
+}

@@ -1,0 +1,92 @@
+package org.bml.cli;
+
+import org.apache.commons.math3.distribution.TDistribution;
+import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
+import org.bml.algorithms.Episodes;
+import org.bml.algorithms.Evaluation;
+import org.bml.algorithms.MetaLearner;
+import org.bml.core.autodiff.GradMode;
+import org.bml.core.autodiff.Tensor;
+import org.bml.core.memory.MemoryScope;
+import org.bml.core.model.Params;
+import org.bml.datasets.TaskBatch;
+import org.bml.datasets.TaskDistribution;
+import org.bml.inference.Data;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Meta-test scoring for the command line: adapt to each task's support set once and score its
+ * query set by the method's loss (MSE or cross-entropy) and, for classification, by accuracy (the
+ * argmax of {@link MetaLearner#predict} against the label). Each is summarised as a mean with a
+ * Student-t 95% confidence half-width over tasks, the MAML paper's protocol.
+ *
+ * <p>Accuracy lives here because {@link Evaluation} only reports the query loss; it is a few
+ * lines over {@code predict}, and moves there when {@code Evaluation} grows an accuracy metric.
+ */
+final class Scoring {
+  private Scoring() {}
+
+  /** Query loss and (classification only, else null) accuracy summaries. */
+  record Scores(Evaluation.Summary loss, Evaluation.Summary accuracy) {}
+
+  /** Observes each finished batch (e.g. a progress bar); {@code done} tasks so far. */
+  @FunctionalInterface
+  interface Listener {
+    void tasksDone(long done);
+  }
+
+  static Scores evaluate(MetaLearner learner, Params meta, TaskDistribution tasks, long seed, int count, int batch,
+      int steps, boolean classification, Listener listener) {
+    SummaryStatistics loss = new SummaryStatistics();
+    SummaryStatistics acc = new SummaryStatistics();
+    Params theta = meta.detach();
+    for (int start = 0; start < count; start += batch) {
+      int size = Math.min(batch, count - start);
+      try (MemoryScope scope = MemoryScope.open("bml-cli-eval")) {
+        TaskBatch b = tasks.batch(seed, start, size);
+        Data support = Episodes.support(b);
+        Data query = Episodes.query(b);
+        Params adapted = learner.adapt(theta, support, steps);
+        try (GradMode.Scope ng = GradMode.noGrad()) {
+          double[] l = learner.perTaskLoss(adapted, query).value().toDoubleVector();
+          for (int t = 0; t < l.length; t++) {
+            requireFinite(l[t], "query loss", start + t, steps);
+            loss.addValue(l[t]);
+          }
+          if (classification) {
+            for (double a : accuracy(learner.predict(adapted, query.x()), query.y())) {
+              acc.addValue(a);
+            }
+          }
+        }
+      }
+      if (listener != null) {
+        listener.tasksDone(start + size);
+      }
+    }
+    return new Scores(summary(loss), classification ? summary(acc) : null);
+  }
+
+  /** Per-task fraction of query points whose argmax output is the one-hot label's class. */
+  static double[] accuracy(Tensor outputs, Tensor oneHot) {
+    INDArray predicted = outputs.value().argMax(2);
+    INDArray truth = oneHot.value().argMax(2);
+    return predicted.eq(truth).castTo(DataType.DOUBLE).mean(1).toDoubleVector();
+  }
+
+  static Evaluation.Summary summary(SummaryStatistics s) {
+    double half = s.getN() > 1
+        ? new TDistribution(s.getN() - 1).inverseCumulativeProbability(0.975) * s.getStandardDeviation()
+            / Math.sqrt(s.getN())
+        : Double.NaN;
+    return new Evaluation.Summary(s.getMean(), half, s.getN());
+  }
+
+  private static void requireFinite(double v, String what, long task, int steps) {
+    if (!Double.isFinite(v)) {
+      throw new DivergedException(what + " is " + v + " on test task " + task + " after " + steps
+          + " adaptation step(s)", task);
+    }
+  }
+}

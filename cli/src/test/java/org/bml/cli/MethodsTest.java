@@ -1,0 +1,78 @@
+package org.bml.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.bml.algorithms.MetaLearner;
+import org.bml.core.model.Params;
+import org.bml.datasets.TaskKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** The method registry: every entry builds for the task kinds it declares, and regression methods train via the CLI. */
+class MethodsTest {
+  @Test
+  void everyMethodBuildsForItsKinds() {
+    assertEquals(List.of("maml", "fomaml", "reptile", "anil", "meta-sgd", "protonet", "matching", "bayes-protonet"),
+        Methods.names());
+    for (String name : Methods.names()) {
+      Methods.Method m = Methods.get(name);
+      for (TaskKind kind : m.kinds()) {
+        long[] shape = kind == TaskKind.REGRESSION ? new long[] {1} : new long[] {1, 28, 28};
+        MethodContext ctx = new MethodContext(kind, shape, kind == TaskKind.REGRESSION ? 1 : 5, 1, 0.1,
+            HyperValues.resolve(name, m.hyperparameters(), Map.of()));
+        MetaLearner learner = m.factory().create(ctx);
+        Params p = learner.initialize(3, DataType.FLOAT);
+        assertNotNull(p, name);
+        assertTrue(p.numel() > 0, name);
+      }
+    }
+  }
+
+  @Test
+  void registeringTwiceIsRefused() {
+    Methods.Method maml = Methods.get("maml");
+    assertThrows(IllegalStateException.class, () -> Methods.register(maml));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"fomaml", "reptile", "anil", "meta-sgd"})
+  void regressionMethodsTrainAndEvaluate(String method, @TempDir Path tmp) {
+    Path run = tmp.resolve(method);
+    CliRun.Result r = CliRun.run("train", "--method", method, "--iterations", "2", "--meta-batch", "2", "--shots", "3",
+        "--queries", "3", "--inner-steps", "2", "--val-every", "0", "--out", run.toString());
+    assertEquals(0, r.exit(), r.toString());
+    CliRun.Result e = CliRun.run("eval", "--checkpoint", run.toString(), "--tasks", "4", "--steps", "0,2");
+    assertEquals(0, e.exit(), e.toString());
+    assertTrue(e.out().contains(method + " on sinusoid"), e.toString());
+  }
+
+  @Test
+  void otherRegressionDatasetsTrain(@TempDir Path tmp) {
+    for (String ds : List.of("sine-and-line", "nonmutex-sinusoid")) {
+      Path run = tmp.resolve(ds);
+      CliRun.Result r = CliRun.run("train", "--dataset", ds, "--iterations", "2", "--meta-batch", "2", "--val-every",
+          "1", "--val-tasks", "2", "--out", run.toString());
+      assertEquals(0, r.exit(), r.toString());
+      CliRun.Result e = CliRun.run("eval", "--checkpoint", run.toString(), "--tasks", "3", "--split", "val");
+      assertEquals(0, e.exit(), e.toString());
+    }
+  }
+
+  @Test
+  void listShowsMethodsHyperparametersAndDatasets() {
+    CliRun.Result r = CliRun.run("train", "--list");
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.out().contains("bayes-protonet"), r.out());
+    assertTrue(r.out().contains("--hp prior-variance=inf"), r.out());
+    assertTrue(r.out().contains("nonmutex-omniglot"), r.out());
+  }
+}
