@@ -590,8 +590,11 @@ public final class Ops {
   public static Tensor logSoftmax(Tensor x, int axis) {
     int ax = axis < 0 ? axis + x.rank() : axis;
     INDArray in = x.value();
-    // The native op writes into its input unless given an output array.
-    INDArray v = Nd.exec("log_softmax", new INDArray[] {in}, new INDArray[] {in.ulike()}, ax);
+    // x − max − log Σ exp(x − max): ND4J's native log_softmax returns −∞ in float32 once a row's
+    // logits differ by more than ~100 (it takes the log of an underflowed softmax).
+    INDArray shifted = in.sub(Nd.broadcastTo(in.max(true, ax), in.shape()));
+    INDArray lse = Transforms.log(Transforms.exp(shifted, true).sum(true, ax), false);
+    INDArray v = shifted.subi(Nd.broadcastTo(lse, in.shape()));
     return record("logSoftmax", v, new Tensor[] {x},
         (g, out, need) -> grads(sub(g, mul(exp(out), sum(g, true, ax)))));
   }
