@@ -4,6 +4,7 @@ import java.util.List;
 import org.bml.algorithms.MetaLearner;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
+import org.bml.core.model.Conv4;
 import org.bml.core.model.Mlp;
 import org.bml.core.model.Model;
 import org.bml.core.model.Params;
@@ -16,6 +17,7 @@ import org.bml.inference.MetaObjective;
 import org.bml.inference.ModelLikelihood;
 import org.bml.inference.PriorFamily;
 import org.bml.inference.TruncatedGradientDescent;
+import org.bml.inference.laplace.ConvNetwork;
 import org.bml.inference.laplace.Curvature;
 import org.bml.inference.laplace.Damping;
 import org.bml.inference.laplace.DenseNetwork;
@@ -40,8 +42,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * hypotheses φ ~ N(φ̂, H⁻¹); {@link #adapt} returns φ̂. With η = 0 this is exactly MAML.
  *
  * <p>K-FAC needs a network of dense layers ({@link DenseNetwork}; an {@link Mlp} is wrapped
- * automatically). Other models (e.g. Conv-4) use {@link Curvature#DIAGONAL_GGN}, or
- * {@link Curvature#EXACT_HESSIAN} for very small ones.
+ * automatically) or of convolutions with batch-norm and a dense head ({@link ConvNetwork}; a
+ * {@link Conv4} is wrapped automatically: KFC blocks for the convolutions, Grosse &amp; Martens
+ * 2016, a diagonal block for the batch-norm scales and shifts). Other models use
+ * {@link Curvature#DIAGONAL_GGN}, or {@link Curvature#EXACT_HESSIAN} for very small ones.
  */
 public final class Llama implements MetaLearner {
   private final Model model;
@@ -69,7 +73,8 @@ public final class Llama implements MetaLearner {
    * @param model the network f(x; φ)
    * @param loss the per-point mean loss of MAML's inner loop and of the query term
    * @param logLikelihood the calibrated log p(D | φ) whose curvature H is (its model must be
-   *     {@code model}, or a {@link DenseNetwork} view of it for K-FAC; an {@link Mlp} is wrapped)
+   *     {@code model}, or a {@link DenseNetwork} or {@link ConvNetwork} view of it for K-FAC; an
+   *     {@link Mlp} or a {@link Conv4} is wrapped)
    * @param innerSteps K ≥ 0
    * @param innerStepSize α &gt; 0
    * @param eta η ≥ 0, the weight of ½ log det H (0: MAML)
@@ -100,7 +105,7 @@ public final class Llama implements MetaLearner {
     }
     this.model = model;
     this.loss = loss;
-    this.logLikelihood = curvature == Curvature.KFAC ? asDense(logLikelihood) : logLikelihood;
+    this.logLikelihood = curvature == Curvature.KFAC ? asKfacNetwork(logLikelihood) : logLikelihood;
     this.inner = new TruncatedGradientDescent(innerSteps, innerStepSize, GradientOrder.SECOND);
     this.eta = eta;
     this.priorPrecision = priorPrecision;
@@ -121,24 +126,31 @@ public final class Llama implements MetaLearner {
   }
 
   /**
-   * Classification with softmax cross-entropy (exact categorical log-likelihood): K-FAC for an
-   * {@link Mlp}, the diagonal Gauss-Newton curvature for any other model (e.g. Conv-4).
+   * Classification with softmax cross-entropy (exact categorical log-likelihood): K-FAC, as in the
+   * paper, for an {@link Mlp}, a {@link Conv4} or any {@link DenseNetwork} or {@link ConvNetwork};
+   * the diagonal Gauss-Newton curvature for any other model.
    */
   public static Llama classification(Model model, int innerSteps, double innerStepSize, double eta, double damping) {
-    Curvature c = model instanceof Mlp || model instanceof DenseNetwork ? Curvature.KFAC : Curvature.DIAGONAL_GGN;
+    boolean factorable = model instanceof Mlp || model instanceof DenseNetwork || model instanceof Conv4
+        || model instanceof ConvNetwork;
+    Curvature c = factorable ? Curvature.KFAC : Curvature.DIAGONAL_GGN;
     return new Llama(model, Likelihood.softmaxCrossEntropy(model), LogLikelihood.categorical(model), innerSteps,
         innerStepSize, eta, damping, c);
   }
 
-  private static ModelLikelihood asDense(ModelLikelihood ll) {
-    if (ll.model() instanceof DenseNetwork) {
+  private static ModelLikelihood asKfacNetwork(ModelLikelihood ll) {
+    if (ll.model() instanceof DenseNetwork || ll.model() instanceof ConvNetwork) {
       return ll;
     }
     if (ll.model() instanceof Mlp mlp) {
       return new ModelLikelihood(DenseNetwork.mlp(mlp), ll.output());
     }
-    throw new IllegalArgumentException("Llama: K-FAC needs a network of dense layers (an Mlp or a DenseNetwork), got "
-        + ll.model().getClass().getSimpleName() + "; use Curvature.DIAGONAL_GGN for other models");
+    if (ll.model() instanceof Conv4 conv4) {
+      return new ModelLikelihood(ConvNetwork.conv4(conv4), ll.output());
+    }
+    throw new IllegalArgumentException("Llama: K-FAC needs a network of dense layers (an Mlp or a DenseNetwork) or of"
+        + " convolutions (a Conv4 or a ConvNetwork), got " + ll.model().getClass().getSimpleName()
+        + "; use Curvature.DIAGONAL_GGN for other models");
   }
 
   // The implicit prior of early stopping has no explicit density: log p(φ | θ) contributes nothing to H.

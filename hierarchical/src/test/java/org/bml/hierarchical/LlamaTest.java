@@ -18,6 +18,7 @@ import org.bml.core.check.GradientCheck;
 import org.bml.core.model.Activation;
 import org.bml.core.model.Conv4;
 import org.bml.core.model.Mlp;
+import org.bml.core.model.Model;
 import org.bml.core.model.Params;
 import org.bml.inference.Data;
 import org.bml.inference.GradientOrder;
@@ -33,7 +34,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * LLAMA (Grant et al. 2018): exactly MAML at η = 0 (jqwik, float64), its meta-gradient at η &gt; 0
  * against central finite differences (float64, tanh MLP), its hypotheses against the exact Laplace
- * covariance on a linear-Gaussian task, Conv-4 classification, and bad input.
+ * covariance on a linear-Gaussian task, Conv-4 classification with conv K-FAC (its meta-gradient
+ * against central differences), and bad input.
  */
 class LlamaTest {
 
@@ -159,22 +161,53 @@ class LlamaTest {
     }
   }
 
+  /**
+   * Conv-4 classification uses K-FAC (KFC blocks for the convolutions, a diagonal block for
+   * batch-norm): the meta-gradient of the LLAMA objective (η = 0.5) against central differences
+   * along three seeded random directions (ε 1e-6, relative 1e-6; tiny Conv-4: 2 filters, 16×16
+   * images, 2 classes, float64), the log-det term changes it, and hypotheses are sampled.
+   */
   @Test
-  void conv4ClassificationHasAFiniteDifferentiableLossAndHypotheses() {
+  void conv4ClassificationUsesKfacWithAMetaGradientMatchingFiniteDifferences() {
     Conv4 conv = new Conv4(1, 2, 16, 2);
     Llama llama = Llama.classification(conv, 1, 0.1, 0.5, 0.1);
-    assertEquals(Curvature.DIAGONAL_GGN, llama.curvature());
+    assertEquals(Curvature.KFAC, llama.curvature());
     Params theta = conv.init(1, DataType.DOUBLE);
-    INDArray y = Nd4j.zeros(DataType.DOUBLE, 1, 2, 2);
-    y.putScalar(0, 0, 0, 1);
-    y.putScalar(0, 1, 1, 1);
-    Data support = new Data(Tensor.constant(GradientCheck.uniform(3, 0, 1, 1, 2, 1, 16, 16)), Tensor.constant(y));
-    Tensor loss = llama.metaLoss(theta, support, support);
-    assertTrue(Double.isFinite(loss.item()));
-    for (INDArray g : grad(loss, theta.tensors())) {
-      assertTrue(Double.isFinite(g.sumNumber().doubleValue()));
+    INDArray y = Nd4j.zeros(DataType.DOUBLE, 2, 3, 2);
+    for (int t = 0; t < 2; t++) {
+      for (int i = 0; i < 3; i++) {
+        y.putScalar(new int[] {t, i, (t + i) % 2}, 1);
+      }
     }
-    assertEquals(3, llama.hypotheses(theta, support, 1, 3, 7).size());
+    Data support = new Data(Tensor.constant(GradientCheck.uniform(3, 0, 1, 2, 3, 1, 16, 16)), Tensor.constant(y));
+    Data query = new Data(Tensor.constant(GradientCheck.uniform(4, 0, 1, 2, 3, 1, 16, 16)), Tensor.constant(y));
+    Tensor loss = llama.metaLoss(theta, support, query);
+    assertTrue(Double.isFinite(loss.item()));
+    List<INDArray> g = grad(loss, theta.tensors());
+    Function<List<Tensor>, Tensor> f = xs -> llama.metaLoss(Params.of(theta.names(), xs), support, query);
+    double eps = 1e-6;
+    for (int dir = 0; dir < 3; dir++) {
+      double analytic = 0;
+      List<Tensor> plus = new ArrayList<>();
+      List<Tensor> minus = new ArrayList<>();
+      for (int i = 0; i < g.size(); i++) {
+        INDArray at = theta.tensors().get(i).value();
+        INDArray v = GradientCheck.uniform(50L + 13L * dir + i, -1, 1, at.shape());
+        analytic += g.get(i).mul(v).sumNumber().doubleValue();
+        plus.add(Tensor.constant(at.add(v.mul(eps))));
+        minus.add(Tensor.constant(at.sub(v.mul(eps))));
+      }
+      double numeric = (f.apply(plus).item() - f.apply(minus).item()) / (2 * eps);
+      double rel = Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric));
+      assertTrue(rel < 1e-6, "direction " + dir + ": analytic " + analytic + ", numeric " + numeric + ", rel " + rel);
+    }
+    Llama plain = Llama.classification(conv, 1, 0.1, 0.0, 0.1);
+    double diff = GradientCheck.relativeError(g, grad(plain.metaLoss(theta, support, query), theta.tensors()));
+    assertTrue(diff > 1e-3, "the log-det term should change the meta-gradient, rel diff " + diff);
+    List<Params> hyps = llama.hypotheses(theta, support, 1, 3, 7);
+    assertEquals(3, hyps.size());
+    assertNotEquals(hyps.get(0).get(Conv4.conv(0)).value().getDouble(0, 0, 0, 0, 0),
+        hyps.get(1).get(Conv4.conv(0)).value().getDouble(0, 0, 0, 0, 0));
   }
 
   @Test
@@ -191,9 +224,27 @@ class LlamaTest {
     assertThrows(IllegalArgumentException.class, () -> new Llama(mlp, mse, ll, 1, 0, 1, 0.1, Curvature.KFAC));
     assertThrows(IllegalArgumentException.class, () -> new Llama(mlp, mse, ll, 1, 0.1, 1, -2, 0.1, Curvature.KFAC));
     assertThrows(IllegalArgumentException.class, () -> new Llama(mlp, mse, ll, 1, 0.1, 1, 0.1, null));
-    Conv4 conv = new Conv4(1, 2, 16, 2);
-    assertThrows(IllegalArgumentException.class, () -> new Llama(conv, Likelihood.softmaxCrossEntropy(conv),
-        LogLikelihood.categorical(conv), 1, 0.1, 1, 0.1, Curvature.KFAC));
+    // K-FAC for a model that is neither dense nor convolutional (an opaque wrapper) is an error.
+    Model opaque = new Model() {
+      @Override
+      public java.util.LinkedHashMap<String, long[]> parameterShapes() {
+        return mlp.parameterShapes();
+      }
+
+      @Override
+      public Params init(long seed, DataType dtype) {
+        return mlp.init(seed, dtype);
+      }
+
+      @Override
+      public Tensor forward(Params params, Tensor x) {
+        return mlp.forward(params, x);
+      }
+    };
+    IllegalArgumentException k = assertThrows(IllegalArgumentException.class, () -> new Llama(opaque,
+        Likelihood.meanSquaredError(opaque), LogLikelihood.gaussian(opaque, 0.5), 1, 0.1, 1, 0.1, Curvature.KFAC));
+    assertTrue(k.getMessage().contains("DIAGONAL_GGN"), k.getMessage());
+    assertEquals(Curvature.DIAGONAL_GGN, Llama.classification(opaque, 1, 0.1, 1, 0.1).curvature());
     Llama llama = Llama.regression(mlp, 0.5, 1, 0.1, 1, 0.1);
     assertThrows(IllegalArgumentException.class, () -> llama.hypotheses(mlp.init(1, DataType.DOUBLE),
         regression(1, 1, 3, 1), 1, 0, 1));

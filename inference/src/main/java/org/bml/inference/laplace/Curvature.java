@@ -25,10 +25,14 @@ public enum Curvature {
    * Botev & Barber 2018), A = (1/n) Σ ā āᵀ of the layer inputs (with a 1 appended for the bias),
    * G = Σ g gᵀ of the Gauss-Newton "gradients" of the pre-activations, and the prior precision,
    * which must be the same for all entries of a layer, added exactly in the joint eigenbasis.
-   * Needs a {@link org.bml.inference.ModelLikelihood} whose model is a {@link DenseNetwork}.
-   * Convolutional layers are not implemented (they would need the KFC factors of Grosse & Martens
-   * 2016 over image patches): asking for K-FAC with any other model throws
-   * {@link UnsupportedOperationException}; use {@link #DIAGONAL_GGN} there.
+   * Convolutions get the KFC blocks of Grosse & Martens (2016, "A Kronecker-factored approximate
+   * Fisher matrix for convolution layers"): A = Ω = (1/n) Σ_i Σ_t ā_it ā_itᵀ over the input patches
+   * at every output position t, G = Γ = (1/|T|) Σ_i Σ_t g_it g_itᵀ over the output-gradient maps
+   * (|T| output positions); batch-norm scale and shift parameters get a diagonal block (see
+   * {@link ConvNetwork}). Needs a {@link org.bml.inference.ModelLikelihood} whose model is a
+   * {@link DenseNetwork} or a {@link ConvNetwork} (an {@link org.bml.core.model.Mlp} or a
+   * {@link org.bml.core.model.Conv4} is wrapped); any other model throws
+   * {@link UnsupportedOperationException}: use {@link #DIAGONAL_GGN} there.
    */
   KFAC
 }

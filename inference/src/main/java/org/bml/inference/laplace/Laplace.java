@@ -6,6 +6,9 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
+import org.bml.core.model.Conv4;
+import org.bml.core.model.Mlp;
+import org.bml.core.model.Model;
 import org.bml.core.model.Params;
 import org.bml.inference.Data;
 import org.bml.inference.InferenceStrategy;
@@ -44,14 +47,15 @@ public final class Laplace implements InferenceStrategy {
    * @param modeFinder produces φ̂ (its posterior's mode) from θ and the support set; may be null when
    *     only {@link #at} is used
    * @param logLikelihood log p(D | φ) summed over points; a {@link ModelLikelihood} for
-   *     {@link Curvature#DIAGONAL_GGN}, one whose model is a {@link DenseNetwork} for
-   *     {@link Curvature#KFAC}
+   *     {@link Curvature#DIAGONAL_GGN}, one whose model is a {@link DenseNetwork} or a
+   *     {@link ConvNetwork} for {@link Curvature#KFAC} (an {@link Mlp} or a {@link Conv4} is wrapped
+   *     by {@link DenseNetwork#mlp(Mlp)} or {@link ConvNetwork#conv4})
    * @param prior p(φ | θ)
    * @param curvature which approximation of H
    * @param damping what to do when H is not positive definite ({@link Damping#none()}: an error)
    * @throws IllegalArgumentException on a missing argument or a log-likelihood the curvature cannot use
-   * @throws UnsupportedOperationException for K-FAC with a model that is not a {@link DenseNetwork}
-   *     (convolutional layers are not implemented)
+   * @throws UnsupportedOperationException for K-FAC with a model it cannot factor (neither dense nor
+   *     convolutional as above)
    */
   public Laplace(InferenceStrategy modeFinder, LogLikelihood logLikelihood, PriorFamily prior, Curvature curvature,
       Damping damping) {
@@ -62,17 +66,32 @@ public final class Laplace implements InferenceStrategy {
       throw new IllegalArgumentException("Laplace: " + curvature + " needs the model and its output distribution"
           + " (a ModelLikelihood, e.g. LogLikelihood.gaussian(model, σ)), got " + logLikelihood.getClass().getName());
     }
-    if (curvature == Curvature.KFAC && !(((ModelLikelihood) logLikelihood).model() instanceof DenseNetwork)) {
-      throw new UnsupportedOperationException("Laplace: K-FAC is implemented for dense layers only (a DenseNetwork,"
-          + " e.g. DenseNetwork.mlp(mlp, activation)); got " + ((ModelLikelihood) logLikelihood).model().getClass()
-          .getSimpleName() + ". Convolutional layers would need the KFC factors of Grosse & Martens (2016) over image"
-          + " patches, which are not implemented: use DIAGONAL_GGN (any model) or EXACT_HESSIAN (small models)");
-    }
     this.modeFinder = modeFinder;
-    this.logLikelihood = logLikelihood;
+    this.logLikelihood = curvature == Curvature.KFAC ? kfacView((ModelLikelihood) logLikelihood) : logLikelihood;
     this.prior = prior;
     this.curvature = curvature;
     this.damping = damping;
+  }
+
+  /**
+   * The log-likelihood with its model as a network K-FAC can factor: a {@link DenseNetwork} or
+   * {@link ConvNetwork} as given, a {@link Conv4} or {@link Mlp} wrapped by
+   * {@link ConvNetwork#conv4} or {@link DenseNetwork#mlp(Mlp)}.
+   */
+  private static ModelLikelihood kfacView(ModelLikelihood ll) {
+    Model m = ll.model();
+    if (m instanceof DenseNetwork || m instanceof ConvNetwork) {
+      return ll;
+    }
+    if (m instanceof Conv4 conv4) {
+      return new ModelLikelihood(ConvNetwork.conv4(conv4), ll.output());
+    }
+    if (m instanceof Mlp mlp) {
+      return new ModelLikelihood(DenseNetwork.mlp(mlp), ll.output());
+    }
+    throw new UnsupportedOperationException("Laplace: K-FAC needs a network whose layers it can factor: dense layers"
+        + " (a DenseNetwork, or an Mlp) or convolutions with batch-norm and a dense head (a ConvNetwork, or a Conv4);"
+        + " got " + m.getClass().getSimpleName() + ". Use DIAGONAL_GGN (any model) or EXACT_HESSIAN (small models)");
   }
 
   /** Without a mode finder: use {@link #at} with a given φ̂. */
@@ -137,21 +156,25 @@ public final class Laplace implements InferenceStrategy {
         }
       }
       case KFAC -> {
-        ModelLikelihood ml = (ModelLikelihood) logLikelihood;
-        DenseNetwork net = (DenseNetwork) ml.model();
-        Curvatures.requireCoverage(net, layout);
-        double[][][][][] factors = Curvatures.kfacFactors(ml, net, mode, support);
+        KfacStructure structure = KfacStructure.of(((ModelLikelihood) logLikelihood).model());
+        structure.requireCoverage(layout);
+        KfacStructure.DoubleFactors factors = structure.factors((ModelLikelihood) logLikelihood, mode, support);
         double[][] pri = Curvatures.priorDiagonal(logPrior, mode, layout, curvature);
+        int[] diagonalIndex = structure.diagonalIndices(layout);
         for (int k = 0; k < t; k++) {
           List<Precision.KroneckerBlock> blocks = new ArrayList<>();
-          for (int l = 0; l < net.denseLayers().size(); l++) {
-            DenseNetwork.Layer layer = net.denseLayers().get(l);
-            double tau = layerPrecision(pri[k], layout, layer);
-            blocks.add(new Precision.KroneckerBlock(layout.offset(layer.weight()),
-                layer.bias() == null ? -1 : layout.offset(layer.bias()), layer.in(), layer.out(),
-                factors[l][k][0], factors[l][k][1], tau));
+          for (int l = 0; l < structure.blocks().size(); l++) {
+            KfacStructure.Block b = structure.blocks().get(l);
+            double tau = layerPrecision(pri[k], layout, b.weight(), b.bias());
+            blocks.add(new Precision.KroneckerBlock(layout.offset(b.weight()),
+                b.bias() == null ? -1 : layout.offset(b.bias()), b.in(), b.out(), b.outMajor(),
+                factors.blocks()[l][k][0], factors.blocks()[l][k][1], tau));
           }
-          precisions[k] = Precision.Kronecker.of(layout.size(), blocks, k, damping);
+          double[] diagonal = new double[diagonalIndex.length];
+          for (int j = 0; j < diagonal.length; j++) {
+            diagonal[j] = factors.diagonal()[k][j] + pri[k][diagonalIndex[j]];
+          }
+          precisions[k] = Precision.Kronecker.of(layout.size(), blocks, diagonalIndex, diagonal, k, damping);
         }
       }
       default -> throw new IllegalStateException("unknown curvature " + curvature);
@@ -193,17 +216,24 @@ public final class Laplace implements InferenceStrategy {
         return Ops.sum(Ops.log(diag), false, 1);
       }
       case KFAC -> {
-        ModelLikelihood ml = (ModelLikelihood) logLikelihood;
-        DenseNetwork net = (DenseNetwork) ml.model();
-        List<Tensor[]> factors = Curvatures.kfacFactorsTape(ml, net, mode, support);
+        KfacStructure structure = KfacStructure.of(((ModelLikelihood) logLikelihood).model());
+        KfacStructure.TapeFactors factors = structure.factorsTape((ModelLikelihood) logLikelihood, mode, support);
         Tensor prior = Curvatures.priorDiagonalTape(logPrior, mode, layout);
         Tensor total = null;
-        for (int l = 0; l < factors.size(); l++) {
-          DenseNetwork.Layer layer = net.denseLayers().get(l);
+        for (int l = 0; l < structure.blocks().size(); l++) {
+          KfacStructure.Block b = structure.blocks().get(l);
           // The prior precision is one number per layer (checked in fit): read it at the weight's first entry.
-          int off = layout.offset(layer.weight());
+          int off = layout.offset(b.weight());
           Tensor tau = Ops.add(Ops.reshape(Ops.slice(prior, 1, off, off + 1), t), perTaskDelta);
-          Tensor ld = Ops.logDetKronecker(factors.get(l)[0], factors.get(l)[1], tau);
+          Tensor ld = Ops.logDetKronecker(factors.blocks().get(l)[0], factors.blocks().get(l)[1], tau);
+          total = total == null ? ld : Ops.add(total, ld);
+        }
+        int[] diagonalIndex = structure.diagonalIndices(layout);
+        if (diagonalIndex.length > 0) {
+          // Σ_j log(d_j + prior_j + δ) over the diagonal entries.
+          Tensor d = Ops.add(Ops.add(factors.diagonal(), Ops.gather(prior, 1, diagonalIndex)),
+              Ops.reshape(perTaskDelta, t, 1));
+          Tensor ld = Ops.sum(Ops.log(d), false, 1);
           total = total == null ? ld : Ops.add(total, ld);
         }
         return total;
@@ -221,10 +251,10 @@ public final class Laplace implements InferenceStrategy {
   }
 
   // The prior precision must be one number per layer (weight and bias) for the exact K-FAC sum.
-  private static double layerPrecision(double[] prior, ParamLayout layout, DenseNetwork.Layer layer) {
+  private static double layerPrecision(double[] prior, ParamLayout layout, String weight, String bias) {
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
-    List<String> names = layer.bias() == null ? List.of(layer.weight()) : List.of(layer.weight(), layer.bias());
+    List<String> names = bias == null ? List.of(weight) : List.of(weight, bias);
     for (String name : names) {
       int off = layout.offset(name);
       for (int j = off; j < off + layout.length(name); j++) {
@@ -234,7 +264,7 @@ public final class Laplace implements InferenceStrategy {
     }
     if (max - min > 1e-10 * Math.max(Math.abs(max), Math.abs(min))) {
       throw new IllegalArgumentException("Laplace: K-FAC adds the prior precision exactly only when it is the same for"
-          + " every weight and bias of a layer; layer '" + layer.weight() + "' has precisions in [" + min + ", " + max
+          + " every weight and bias of a layer; layer '" + weight + "' has precisions in [" + min + ", " + max
           + "]: use an isotropic prior per layer, DIAGONAL_GGN or EXACT_HESSIAN");
     }
     return 0.5 * (min + max);

@@ -203,15 +203,18 @@ abstract class Precision {
   // ---------------------------------------------------------------- Kronecker-factored blocks
 
   /**
-   * One dense layer's block A ⊗ G + τ I over its augmented weight [W; b] (row-major), kept as
-   * eigendecompositions A = Q_A diag(λ) Q_Aᵀ, G = Q_G diag(μ) Q_Gᵀ: the block's eigenvalues are
-   * λ_i μ_j + τ with eigenvectors q_A,i ⊗ q_G,j.
+   * One layer's block A ⊗ G + τ I over its augmented weight, entry (i, o) for input row i (the
+   * bias last) and output o, kept as eigendecompositions A = Q_A diag(λ) Q_Aᵀ, G = Q_G diag(μ)
+   * Q_Gᵀ: the block's eigenvalues are λ_i μ_j + τ with eigenvectors q_A,i ⊗ q_G,j. A dense weight
+   * [in, out] is stored in-major (flat index i·out + o); a convolution's [out, C, k, k] out-major
+   * (flat index o·in + i, in = C·k·k).
    */
   static final class KroneckerBlock {
     final int weightOffset;
     final int biasOffset;
     final int in;
     final int out;
+    final boolean outMajor;
     final RealMatrix qa;
     final double[] lambda;
     final RealMatrix qg;
@@ -219,10 +222,16 @@ abstract class Precision {
     double shift;
 
     KroneckerBlock(int weightOffset, int biasOffset, int in, int out, double[][] a, double[][] g, double shift) {
+      this(weightOffset, biasOffset, in, out, false, a, g, shift);
+    }
+
+    KroneckerBlock(int weightOffset, int biasOffset, int in, int out, boolean outMajor, double[][] a, double[][] g,
+        double shift) {
       this.weightOffset = weightOffset;
       this.biasOffset = biasOffset;
       this.in = in;
       this.out = out;
+      this.outMajor = outMajor;
       EigenDecompositionSymmetric ea = new EigenDecompositionSymmetric(new Array2DRowRealMatrix(symmetrize(a), false));
       EigenDecompositionSymmetric eg = new EigenDecompositionSymmetric(new Array2DRowRealMatrix(symmetrize(g), false));
       this.qa = ea.getV();
@@ -238,7 +247,10 @@ abstract class Precision {
 
     /** Flat index of augmented entry (i, o): weight rows first, then the bias row. */
     int index(int i, int o) {
-      return i < in ? weightOffset + i * out + o : biasOffset + o;
+      if (i >= in) {
+        return biasOffset + o;
+      }
+      return outMajor ? weightOffset + o * in + i : weightOffset + i * out + o;
     }
 
     double eigenvalue(int i, int j) {
@@ -246,21 +258,45 @@ abstract class Precision {
     }
   }
 
+  /**
+   * K-FAC: Kronecker blocks, and (for parameters such as batch-norm's scale and shift) diagonal
+   * entries h_j at given flat indices; together they must cover every parameter once.
+   */
   static final class Kronecker extends Precision {
     private final List<KroneckerBlock> blocks;
+    private final int[] diagonalIndex;
+    private final double[] diagonal;
 
-    private Kronecker(int dimension, List<KroneckerBlock> blocks, double damping) {
+    private Kronecker(int dimension, List<KroneckerBlock> blocks, int[] diagonalIndex, double[] diagonal,
+        double damping) {
       super(dimension, damping);
       this.blocks = blocks;
+      this.diagonalIndex = diagonalIndex;
+      this.diagonal = diagonal;
     }
 
     static Kronecker of(int dimension, List<KroneckerBlock> blocks, int task, Damping d) {
+      return of(dimension, blocks, new int[0], new double[0], task, d);
+    }
+
+    /**
+     * @param diagonalIndex flat indices of the diagonal entries
+     * @param diagonal their precisions (data and prior), copied
+     */
+    static Kronecker of(int dimension, List<KroneckerBlock> blocks, int[] diagonalIndex, double[] diagonal, int task,
+        Damping d) {
+      if (diagonalIndex.length != diagonal.length) {
+        throw new IllegalArgumentException("Kronecker: " + diagonalIndex.length + " diagonal indices for "
+            + diagonal.length + " values");
+      }
       for (KroneckerBlock b : blocks) {
         requireFinite(Curvature.KFAC, task, b.lambda);
         requireFinite(Curvature.KFAC, task, b.mu);
         requireFinite(Curvature.KFAC, task, new double[] {b.shift});
       }
-      Kronecker k = new Kronecker(dimension, blocks, 0);
+      requireFinite(Curvature.KFAC, task, diagonal);
+      double[] diag = diagonal.clone();
+      Kronecker k = new Kronecker(dimension, blocks, diagonalIndex, diag, 0);
       double[] r = k.eigenRange();
       double delta = 0;
       if (!d.isNone() && (!d.onlyWhenNeeded() || !positive(r[0], r[1]))) {
@@ -268,17 +304,20 @@ abstract class Precision {
         for (KroneckerBlock b : blocks) {
           b.shift += delta;
         }
+        for (int j = 0; j < diag.length; j++) {
+          diag[j] += delta;
+        }
         r = k.eigenRange();
       }
       if (!positive(r[0], r[1])) {
         throw notPositive(Curvature.KFAC, task, r[0], r[1], d);
       }
-      return new Kronecker(dimension, blocks, delta);
+      return new Kronecker(dimension, blocks, diagonalIndex, diag, delta);
     }
 
     @Override
     double logDet() {
-      double s = 0;
+      double s = sumOfLogs(diagonal);
       for (KroneckerBlock b : blocks) {
         for (int i = 0; i < b.lambda.length; i++) {
           for (int j = 0; j < b.mu.length; j++) {
@@ -307,6 +346,11 @@ abstract class Precision {
             z[b.index(i, o)] = x.getEntry(i, o);
           }
         }
+      }
+      // Drawn after the blocks, so a model without diagonal entries draws exactly as before.
+      double[] zd = standardNormalOverRoot(rng, diagonal);
+      for (int j = 0; j < zd.length; j++) {
+        z[diagonalIndex[j]] = zd[j];
       }
       return z;
     }
@@ -351,13 +395,18 @@ abstract class Precision {
           }
         }
       }
+      for (int j = 0; j < diagonal.length; j++) {
+        out[diagonalIndex[j]][diagonalIndex[j]] = inverse ? 1 / diagonal[j] : diagonal[j];
+      }
       return out;
     }
 
     @Override
     double[] eigenRange() {
-      double min = Double.POSITIVE_INFINITY;
-      double max = Double.NEGATIVE_INFINITY;
+      double[] r = diagonal.length == 0
+          ? new double[] {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY} : range(diagonal);
+      double min = r[0];
+      double max = r[1];
       for (KroneckerBlock b : blocks) {
         for (int i = 0; i < b.lambda.length; i++) {
           for (int j = 0; j < b.mu.length; j++) {

@@ -1,7 +1,8 @@
 /**
  * Laplace approximations of task posteriors: a Gaussian N(φ̂, H⁻¹) at an adapted point φ̂ with the
  * precision H from the exact Hessian of the negative log joint, its diagonal generalised
- * Gauss-Newton (Fisher) approximation, or Kronecker-factored (K-FAC) blocks for dense layers; the
+ * Gauss-Newton (Fisher) approximation, or Kronecker-factored (K-FAC) blocks for dense layers and
+ * convolutions (KFC, Grosse & Martens 2016; {@code ConvNetwork}, with a {@code Conv4} adapter); the
  * Laplace estimate of the log marginal likelihood (the evidence LLAMA maximises, Grant et al. 2018);
  * seeded sampling; and damping when a curvature is not positive definite.
  *
