@@ -78,6 +78,10 @@ final class Conv {
 
   // Applies the kernel to one batch, or to each task of rank-5 arguments writing into a slice of out.
   private static INDArray perTask(INDArray a, INDArray b, long[] outShape, Kernel kernel) {
+    // ND4J's get(point(t)) mis-slices views whose strides are not the dense c-order ones (e.g. a
+    // slice of a larger flat vector), returning a rank-0 array: such arguments are made dense.
+    a = dense(a);
+    b = dense(b);
     INDArray out = Nd4j.createUninitialized(a.dataType(), outShape);
     if (a.rank() == 4) {
       kernel.apply(a, b, out);
@@ -91,6 +95,10 @@ final class Conv {
       }
     }
     return out;
+  }
+
+  private static INDArray dense(INDArray a) {
+    return a.ordering() == 'c' && Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), 'c')) ? a : a.dup('c');
   }
 
   private static long[] outShape(long[] x, long[] w, int stride, int pad) {

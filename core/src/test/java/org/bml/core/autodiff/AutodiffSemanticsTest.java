@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Exact, hand-computed gradients where finite differences cannot judge (kinks, ties) and graph
@@ -47,6 +48,18 @@ class AutodiffSemanticsTest {
     // ND4J's native float log_softmax gives −∞ here (log of an underflowed softmax).
     Tensor x = Tensor.constant(Nd4j.createFromArray(new float[] {0, -50, -120, -200}));
     assertArrayEquals(new double[] {0, -50, -120, -200}, Ops.logSoftmax(x, 0).value().toDoubleVector(), 1e-4);
+  }
+
+  @Test
+  void convolutionAcceptsPerTaskWeightsThatAreStridedViews() {
+    // Per-task weights sliced out of a wider array have non-dense strides ([148, 18, 9, 3, 1]);
+    // ND4J mis-slices such views per task, so Conv must not rely on it.
+    INDArray wide = GradientCheck.uniform(5, -1, 1, 2, 148);
+    INDArray w = wide.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 36)).reshape(2, 2, 2, 3, 3);
+    Tensor x = Tensor.constant(GradientCheck.uniform(6, -1, 1, 2, 3, 2, 4, 4));
+    INDArray viaView = Ops.conv2d(x, Tensor.constant(w), 1, 1).value();
+    INDArray viaCopy = Ops.conv2d(x, Tensor.constant(w.dup('c')), 1, 1).value();
+    assertArrayEquals(viaCopy.reshape(-1).toDoubleVector(), viaView.reshape(-1).toDoubleVector(), 0.0);
   }
 
   @Test
