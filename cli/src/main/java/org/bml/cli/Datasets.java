@@ -41,6 +41,8 @@ public final class Datasets {
   public static final long MAML_SPLIT_SEED = 0;
   public static final List<String> SPLITS = List.of("train", "val", "test");
   public static final List<String> OMNIGLOT_SPLIT_SCHEMES = List.of("maml", "vinyals");
+  /** Training tasks of the BMAML-protocol sinusoid (the paper's larger pool). */
+  public static final int BMAML_POOL = 1000;
 
   /** Classes, examples per class in the support set, and query examples per class (or per task). */
   public record Episode(int ways, int shots, int queries) {}
@@ -86,6 +88,15 @@ public final class Datasets {
         scalar, regression, 0, (e, s, seed) -> {
           SinusoidTasks t = new SinusoidTasks(SinusoidTasks.Config.maml(), e.shots(), e.queries(), DataType.FLOAT);
           return new TaskSet(t, Map.of("train", t, "val", t, "test", t));
+        }));
+    register(new Dataset("bmaml-sinusoid",
+        "sinusoid regression, BMAML protocol (Yoon et al. 2018): frequency and phase vary, noise 0.01·A, a pool of "
+            + BMAML_POOL + " training tasks; evaluation on fresh tasks", TaskKind.REGRESSION, scalar, regression, 0,
+        (e, s, seed) -> {
+          SinusoidTasks train = new SinusoidTasks(SinusoidTasks.Config.bmaml(BMAML_POOL), e.shots(), e.queries(),
+              DataType.FLOAT);
+          SinusoidTasks fresh = train.unpooled();
+          return new TaskSet(train, Map.of("train", train, "val", fresh, "test", fresh));
         }));
     register(new Dataset("sine-and-line", "ambiguous sine-or-line regression, PLATIPUS protocol (Finn et al. 2018)",
         TaskKind.REGRESSION, scalar, regression, 0, (e, s, seed) -> {

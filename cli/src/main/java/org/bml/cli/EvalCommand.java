@@ -23,16 +23,23 @@ import picocli.CommandLine.Spec;
  * {@code ./bml eval}: the MAML paper's protocol — adapt a checkpoint's meta-parameters to each of
  * {@code --tasks} fresh test tasks and report the mean and 95% confidence interval of the query
  * MSE (regression) or accuracy (classification); with {@code --lake-runs}, Lake et al.'s 20
- * original one-shot runs instead.
+ * original one-shot runs instead. With {@code --uncertainty}, also the metrics of the method's
+ * predictive distribution over sampled task hypotheses ({@link Uncertainty}).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Evaluate a checkpoint on fresh test tasks: mean and 95%% confidence interval over --tasks tasks of "
         + "the query MSE (regression) or accuracy and cross-entropy (classification), after each --steps count of "
         + "adaptation steps (MAML paper protocol).",
+        "With --uncertainty, also the predictive distribution over --samples task hypotheses per task (a mixture with "
+            + "observation noise for regression, averaged class probabilities for classification): NLL, MSE, coverage "
+            + "of the central 50/90/95%% intervals and, on sine-and-line, mode coverage of the ambiguous tasks; or NLL, "
+            + "accuracy, Brier score, ECE and MCE (15 bins).",
         "Test tasks are drawn under --seed plus a fixed offset per split, so they differ from the training tasks; "
             + "for Omniglot the test split's classes are disjoint from the training classes."},
     footer = {"", "Examples:",
         "  ./bml eval --checkpoint runs/maml-sine --shots 5 --steps 1,5,10",
+        "  ./bml eval --checkpoint runs/platipus --uncertainty --samples 10 \\",
+        "      --json platipus.jsonl",
         "  ./bml eval --checkpoint runs/proto20/checkpoint.bml --lake-runs \\",
         "      --json results.jsonl", ""})
 final class EvalCommand implements Callable<Integer> {
@@ -76,6 +83,22 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "also append one JSON line per --steps value to FILE")
   Path json;
 
+  @Option(names = "--uncertainty", description = "also score the predictive distribution over sampled task hypotheses: "
+      + "NLL, MSE (regression) or accuracy, Brier, ECE and MCE over 15 bins (classification), coverage of the central "
+      + "50/90/95%% intervals (regression), mode coverage on ambiguous tasks (sine-and-line); JSON keys predictive_*")
+  boolean uncertainty;
+
+  @Option(names = "--samples", paramLabel = "K",
+      description = "with --uncertainty: task hypotheses sampled per task (point-estimate methods have one; BMAML and "
+          + "EMAML at most their particles) (default 10)")
+  Integer samples;
+
+  @Option(names = "--noise-std", paramLabel = "S",
+      description = "with --uncertainty, regression: the observation noise of each hypothesis: a standard deviation "
+          + "S > 0, support-fit (the hypothesis' mean squared residual on the support set), learned (BMAML's "
+          + "per-particle precision) or auto (learned where the method has it, else support-fit) (default auto)")
+  String noiseStd;
+
   @Override
   public Integer call() {
     if (tasks != null) {
@@ -104,6 +127,13 @@ final class EvalCommand implements Callable<Integer> {
       throw new BadInputException("--lake-runs uses the fixed 20-way 1-shot runs; --ways, --shots, --queries and "
           + "--split do not apply");
     }
+    if (!uncertainty && (samples != null || noiseStd != null)) {
+      throw new BadInputException((samples != null ? "--samples" : "--noise-std") + " applies with --uncertainty only");
+    }
+    if (samples != null) {
+      RunConfig.atLeast("--samples", samples, 1);
+    }
+    Uncertainty.checkNoiseOption(noiseStd);
     OneShotBenchmark lake = null;
     Experiment.EpisodeOverride override = new Experiment.EpisodeOverride(ways, shots, queries);
     if (lakeRuns) {
@@ -136,9 +166,11 @@ final class EvalCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     String what = lakeRuns ? "Lake et al. one-shot runs (" + count + " runs, " + lake.ways() + "-way 1-shot)"
         : split + " split, " + count + " tasks, " + describeEpisode(exp, override.apply(config));
-    out.printf("%s (%s on %s, iteration %d): %s%n", loaded.file(), config.method(), config.dataset(),
+    out.printf("%s (%s%s on %s, iteration %d): %s%n", loaded.file(), config.method(),
+        "none".equals(config.regularizer()) ? "" : " + " + config.regularizer(), config.dataset(),
         loaded.checkpoint().iteration(), what);
     out.flush();
+    Uncertainty unc = uncertainty ? Uncertainty.forEval(exp, noiseStd, samples == null ? 10 : samples, base) : null;
     List<String> jsonLines = new ArrayList<>();
     for (int k : stepList == null ? List.of(config.innerSteps()) : stepList) {
       Progress progress = new Progress(err, Progress.stderrIsTerminal(), "eval " + k + " step(s)", "tasks", count, 0);
@@ -159,6 +191,7 @@ final class EvalCommand implements Callable<Integer> {
       line.put("checkpoint", loaded.file().toString());
       line.put("iteration", loaded.checkpoint().iteration());
       line.put("method", config.method());
+      line.put("regularizer", config.regularizer());
       line.put("dataset", config.dataset());
       line.put("split", lakeRuns ? "lake-runs" : split);
       Datasets.Episode e = override.apply(config);
@@ -173,6 +206,9 @@ final class EvalCommand implements Callable<Integer> {
       if (classification) {
         line.put("accuracy", s.accuracy().mean());
         line.put("accuracy_ci95", s.accuracy().ci95());
+      }
+      if (unc != null) {
+        line.putAll(unc.evaluate(exp.learner, loaded.meta(), dist, taskSeed, count, perBatch, k, out));
       }
       jsonLines.add(Json.object(line));
     }

@@ -57,15 +57,21 @@ final class Experiment {
     HyperValues hp = config.validate();
     Datasets.Dataset d = config.datasetEntry();
     RunConfig.episodeChecks(d, episode.ways(), episode.shots(), episode.queries());
-    MethodContext ctx = new MethodContext(d.kind(), d.inputShape(), episode.ways(), config.innerSteps(),
-        config.innerLr(), hp);
+    MethodContext ctx = new MethodContext(config.method(), d.kind(), d.inputShape(), episode.ways(),
+        config.shots() * config.ways(), config.innerSteps(), config.innerLr(), hp);
     MetaLearner base;
     try {
       base = config.methodEntry().factory().create(ctx);
     } catch (IllegalArgumentException e) {
       throw new BadInputException("cannot build method " + config.method() + ": " + e.getMessage(), e);
     }
-    MetaLearner learner = Regularizers.get(config.regularizer()).apply(base, ctx);
+    MetaLearner learner;
+    try {
+      learner = Regularizers.get(config.regularizer()).apply(base, ctx);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("cannot build regularizer " + config.regularizer() + " for " + config.method() + ": "
+          + e.getMessage(), e);
+    }
     return new Experiment(config, d, ctx, learner, episode);
   }
 

@@ -24,7 +24,9 @@ public final class HyperValues {
   static HyperValues resolve(String method, List<Methods.Hyper> declared, Map<String, String> given) {
     Map<String, String> v = new LinkedHashMap<>();
     for (Methods.Hyper h : declared) {
-      v.put(h.name(), h.defaultValue());
+      if (v.put(h.name(), h.defaultValue()) != null) {
+        throw new IllegalStateException(method + " declares hyperparameter '" + h.name() + "' twice");
+      }
     }
     for (Map.Entry<String, String> e : given.entrySet()) {
       if (!v.containsKey(e.getKey())) {
@@ -85,6 +87,20 @@ public final class HyperValues {
       throw new BadInputException("--hp " + name + "=" + string(name) + ": must be > 0 (method " + method + ")");
     }
     return v;
+  }
+
+  /** A finite real ≥ 0. */
+  public double nonNegative(String name) {
+    double v = real(name, false);
+    if (!(v >= 0)) {
+      throw new BadInputException("--hp " + name + "=" + string(name) + ": must be >= 0 (method " + method + ")");
+    }
+    return v;
+  }
+
+  /** Whether the value is the word {@code auto} (a default derived from the run's settings). */
+  public boolean isAuto(String name) {
+    return "auto".equals(string(name));
   }
 
   public int integer(String name, int min) {

@@ -16,11 +16,16 @@ import org.bml.inference.Likelihood;
  * the standard Conv-4 (64 filters) with an N-way head for images, or its body alone as an
  * embedding for the metric methods.
  *
+ * @param method the method's registry name (a regularizer may build its own model for it)
  * @param inputShape one example's shape: {@code [d]} for regression, {@code [channels, side, side]} for images
  * @param ways classes per episode (1 for regression)
+ * @param trainingSupport support points per task in the training episodes (shots × ways); fixed by
+ *     the run's configuration, so values derived from it (e.g. BMAML's default SVGD step) are the
+ *     same at evaluation, whatever episode is evaluated
+ * @param hp the method's and the regularizer's own hyperparameters
  */
-public record MethodContext(TaskKind kind, long[] inputShape, int ways, int innerSteps, double innerLr,
-    HyperValues hp) {
+public record MethodContext(String method, TaskKind kind, long[] inputShape, int ways, int trainingSupport,
+    int innerSteps, double innerLr, HyperValues hp) {
   /** Hidden widths of the regression MLP (the MAML paper's sinusoid network). */
   public static final int[] MLP_HIDDEN = {40, 40};
   /** Filters of each Conv-4 block (the MAML paper's Omniglot network). */

@@ -95,6 +95,7 @@ public final class Methods {
             new Hyper("learn-variance", "true", "whether log σ² is meta-learned")),
         c -> new BayesianProtoNet(c.embedding(), c.hp().positive("prior-variance", true),
             c.hp().positive("observation-variance", false), c.hp().bool("learn-variance"))));
+    BayesianMethods.registerAll();
   }
 
   private Methods() {}

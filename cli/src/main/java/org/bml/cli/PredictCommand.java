@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.bml.algorithms.MetaLearner;
+import org.bml.algorithms.predictive.Predictives;
+import org.bml.algorithms.predictive.RegressionPredictive;
 import org.bml.core.autodiff.GradMode;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.memory.MemoryScope;
@@ -21,15 +23,17 @@ import picocli.CommandLine.Spec;
 /**
  * {@code ./bml predict}: adapts a checkpoint to a support set read from CSV and prints predictions
  * for query points as CSV on stdout. Regression: support columns {@code x1..xd,y}, query columns
- * {@code x1..xd}; output {@code x1..xd,prediction} plus {@code mean,std} over the method's sampled
- * hypotheses when it has several. Classification: one row per image (its 784 pixels row-major, then
+ * {@code x1..xd}; output {@code x1..xd,prediction} plus, when the method has several sampled
+ * hypotheses, their {@code mean,std} and the central {@code --level} interval {@code loC,hiC} of the
+ * predictive mixture (the hypotheses with their observation noise, as {@code eval --uncertainty}). Classification: one row per image (its 784 pixels row-major, then
  * for the support set the class label 0..N−1); output {@code row,prediction,p0..p(N−1)}.
  * The whole output is computed before anything is printed, so an error prints no partial CSV.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Adapt a checkpoint to a support set (CSV) and print predictions for query points (CSV on stdout).",
         "Regression: support.csv has columns x1..xd,y and query.csv x1..xd (d = 1, or 21 for nonmutex-sinusoid); "
-            + "the output has x1..xd,prediction, and mean,std over sampled hypotheses for methods that have several. "
+            + "the output has x1..xd,prediction, and for methods with several sampled hypotheses their mean,std and "
+            + "the central --level interval loC,hiC of the predictive mixture (hypotheses plus noise). "
             + "Classification (Omniglot checkpoints): one image per row, 784 pixel values (28x28, row-major, ink = 1), "
             + "then the class label 0..N-1 in support.csv; the output has row,prediction,p0..p(N-1).",
         "A header line is optional; blank lines are skipped; every value must be a finite number."},
@@ -60,15 +64,33 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "S", description = "seed of the sampled hypotheses (default 0)")
   long seed;
 
+  @Option(names = "--level", paramLabel = "C",
+      description = "regression with several hypotheses: level in (0, 1) of the central interval of the predictive "
+          + "mixture printed as loC,hiC (default 0.9)")
+  double level = 0.9;
+
+  @Option(names = "--noise-std", paramLabel = "S",
+      description = "regression: observation noise of each hypothesis in that interval: a standard deviation S > 0, "
+          + "support-fit, learned (BMAML) or auto (default auto: learned where the method has it, else support-fit)")
+  String noiseStd;
+
   @Override
   public Integer call() {
     if (steps != null) {
       RunConfig.atLeast("--steps", steps, 0);
     }
     RunConfig.atLeast("--samples", samples, 1);
+    if (!(level > 0 && level < 1)) {
+      throw new BadInputException("--level must be in (0, 1), got " + level);
+    }
+    Uncertainty.checkNoiseOption(noiseStd);
     Experiment.Loaded loaded = Experiment.load(checkpoint, Experiment.EpisodeOverride.NONE);
     Experiment exp = loaded.experiment();
     boolean images = exp.dataset.images();
+    if (images && noiseStd != null) {
+      throw new BadInputException("--noise-std applies to regression only; " + exp.dataset.name() + " is classification");
+    }
+    Uncertainty.Noise noise = images ? null : Uncertainty.noise(exp, noiseStd);
     long[] shape = exp.dataset.inputShape();
     int d = Math.toIntExact(product(shape));
     int ways = exp.context.ways();
@@ -81,7 +103,7 @@ final class PredictCommand implements Callable<Integer> {
       Data supportData = images ? classificationSupport(s, d, ways, shape) : regressionSupport(s, d);
       Tensor queryX = Tensor.constant(inputs(q.rows(), d, shape));
       csv = images ? classify(exp.learner, loaded.meta(), supportData, queryX, q, k, ways)
-          : regress(exp.learner, loaded.meta(), supportData, queryX, q, k, d);
+          : regress(exp.learner, loaded.meta(), supportData, queryX, q, k, d, noise);
     }
     PrintWriter out = spec.commandLine().getOut();
     out.print(csv);
@@ -89,7 +111,8 @@ final class PredictCommand implements Callable<Integer> {
     return 0;
   }
 
-  private String regress(MetaLearner learner, Params meta, Data supportData, Tensor queryX, Csv.Table q, int k, int d) {
+  private String regress(MetaLearner learner, Params meta, Data supportData, Tensor queryX, Csv.Table q, int k, int d,
+      Uncertainty.Noise noise) {
     Params theta = meta.detach();
     double[] point = column(predictOne(learner, learner.adapt(theta, supportData, k), queryX), q, "prediction");
     List<Params> hyps = learner.hypotheses(theta, supportData, k, samples, seed);
@@ -98,9 +121,14 @@ final class PredictCommand implements Callable<Integer> {
     for (int j = 0; j < hyps.size(); j++) {
       h[j] = column(predictOne(learner, hyps.get(j), queryX), q, "hypothesis " + j + "'s prediction");
     }
+    RegressionPredictive.Interval interval = null;
+    String pct = Uncertainty.percentLabel(level);
+    if (h.length > 1) {
+      interval = Predictives.regression(learner, hyps, supportData, queryX, noise.model()).interval(level);
+    }
     StringBuilder b = new StringBuilder(columnNames(d)).append(",prediction");
     if (h.length > 1) {
-      b.append(",mean,std");
+      b.append(",mean,std,lo").append(pct).append(",hi").append(pct);
     }
     b.append('\n');
     for (int i = 0; i < m; i++) {
@@ -119,6 +147,13 @@ final class PredictCommand implements Callable<Integer> {
           var += (hj[i] - mean) * (hj[i] - mean);
         }
         b.append(',').append(out(mean)).append(',').append(out(Math.sqrt(var / (h.length - 1))));
+        double lo = interval.lower()[0][i][0];
+        double hi = interval.upper()[0][i][0];
+        if (!Double.isFinite(lo) || !Double.isFinite(hi)) {
+          throw new DivergedException("the predictive interval for query row " + (i + 1) + " (" + q.file() + ":"
+              + q.lines()[i] + ") is [" + lo + ", " + hi + "]", i);
+        }
+        b.append(',').append(out(lo)).append(',').append(out(hi));
       }
       b.append('\n');
     }

@@ -43,7 +43,8 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
    */
   public HyperValues validate() {
     Methods.Method m = methodEntry();
-    Regularizers.get(regularizer);
+    Regularizers.Regularizer r = Regularizers.get(regularizer);
+    r.checkMethod(method);
     Datasets.Dataset d = datasetEntry();
     if (!m.kinds().contains(d.kind())) {
       throw new BadInputException("method " + method + " handles " + kinds(m) + " data sets only; " + dataset + " is "
@@ -71,7 +72,18 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
       throw new BadInputException("--clip must be finite and >= 0 (0 = off), got " + clip);
     }
     Schedules.validate(lrSchedule);
-    return HyperValues.resolve(method, m.hyperparameters(), hp);
+    return resolveHp(m, r, hp);
+  }
+
+  /**
+   * The method's and the regularizer's hyperparameters together (they share {@code --hp}); errors
+   * name both when a regularizer is in use.
+   */
+  static HyperValues resolveHp(Methods.Method m, Regularizers.Regularizer r, Map<String, String> given) {
+    java.util.List<Methods.Hyper> all = new java.util.ArrayList<>(m.hyperparameters());
+    all.addAll(r.hyperparameters());
+    String label = r.hyperparameters().isEmpty() ? m.name() : m.name() + " with regularizer " + r.name();
+    return HyperValues.resolve(label, all, given);
   }
 
   /** Shots and queries against the data set (e.g. an Omniglot class has 20 drawings). */

@@ -43,7 +43,10 @@ import picocli.CommandLine.Spec;
         "      --out runs/maml-sine",
         "  ./bml train --resume --out runs/maml-sine --iterations 20000",
         "  ./bml train --method protonet --dataset omniglot --ways 20 --shots 1 \\",
-        "      --queries 5 --out runs/proto20", ""})
+        "      --queries 5 --out runs/proto20",
+        "  ./bml train --method platipus --dataset sine-and-line --out runs/platipus",
+        "  ./bml train --method maml --regularizer mr-w --dataset nonmutex-sinusoid \\",
+        "      --meta-batch 1 --iterations 15000 --out runs/mr-w", ""})
 final class TrainCommand implements Callable<Integer> {
   /**
    * Test-only: called after each successful optimizer step (iteration, optimizer), e.g. to corrupt
@@ -59,7 +62,8 @@ final class TrainCommand implements Callable<Integer> {
   String method;
 
   @Option(names = "--regularizer", paramLabel = "NAME",
-      description = "meta-regularizer: none (mr-w, mr-a: not available yet) (default none)")
+      description = "meta-regularizer: none, mr-w or mr-a (MR-MAML weights/activations, with --method maml, fomaml; "
+          + "mr-w also anil) (default none)")
   String regularizer;
 
   @Option(names = "--dataset", paramLabel = "NAME", completionCandidates = Datasets.Names.class,
@@ -532,7 +536,15 @@ final class TrainCommand implements Callable<Integer> {
       Datasets.Dataset d = Datasets.get(n);
       out.printf("  %-18s %s [%s]%n", n, d.summary(), d.kind().name().toLowerCase());
     }
-    out.println("regularizers: " + String.join(", ", Regularizers.names()));
+    out.println("regularizers (--regularizer NAME; their --hp names go with the method's):");
+    for (String n : Regularizers.names()) {
+      Regularizers.Regularizer r = Regularizers.get(n);
+      out.printf("  %-16s %s%s%n", n, r.summary(),
+          r.methods().isEmpty() ? "" : " [with --method " + String.join(", ", r.methods()) + "]");
+      for (Methods.Hyper h : r.hyperparameters()) {
+        out.printf("      --hp %s=%s  %s%n", h.name(), h.defaultValue(), h.description());
+      }
+    }
     out.flush();
   }
 }

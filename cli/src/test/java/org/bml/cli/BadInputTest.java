@@ -37,7 +37,33 @@ class BadInputTest {
     return Stream.of(
         Arguments.of(new String[] {"--method", "magic"}, "unknown method 'magic'"),
         Arguments.of(new String[] {"--dataset", "mnist"}, "unknown dataset 'mnist'"),
-        Arguments.of(new String[] {"--regularizer", "mr-w"}, "regularizer 'mr-w' (MR-MAML) is not available yet"),
+        Arguments.of(new String[] {"--method", "protonet", "--dataset", "omniglot", "--regularizer", "mr-w"},
+            "regularizer mr-w works with --method maml, fomaml, anil only, not protonet"),
+        Arguments.of(new String[] {"--method", "anil", "--regularizer", "mr-a"},
+            "regularizer mr-a works with --method maml, fomaml only, not anil"),
+        Arguments.of(new String[] {"--method", "platipus", "--regularizer", "mr-w"},
+            "regularizer mr-w works with --method maml, fomaml, anil only, not platipus"),
+        Arguments.of(new String[] {"--regularizer", "mr-w", "--hp", "beta=-1"},
+            "--hp beta=-1: must be >= 0 (method maml with regularizer mr-w)"),
+        Arguments.of(new String[] {"--regularizer", "mr-a", "--hp", "beta=-0.5"}, "--hp beta=-0.5: must be >= 0"),
+        Arguments.of(new String[] {"--regularizer", "mr-a", "--hp", "latent-dim=0"}, "--hp latent-dim=0: must be >= 1"),
+        Arguments.of(new String[] {"--regularizer", "mr-w", "--hp", "stochastic=some"},
+            "--hp stochastic=some: expected one of weights, all"),
+        Arguments.of(new String[] {"--hp", "beta=1"}, "method maml has no hyperparameter 'beta'"),
+        Arguments.of(new String[] {"--method", "llama", "--hp", "eta=-1"}, "--hp eta=-1: must be >= 0 (method llama)"),
+        Arguments.of(new String[] {"--method", "llama", "--hp", "damping=0"}, "--hp damping=0: must be > 0"),
+        Arguments.of(new String[] {"--method", "llama", "--hp", "curvature=full"},
+            "--hp curvature=full: expected one of kfac, diagonal-ggn, exact-hessian"),
+        Arguments.of(new String[] {"--method", "platipus", "--hp", "prior-variance=0"},
+            "--hp prior-variance=0: must be > 0"),
+        Arguments.of(new String[] {"--method", "platipus", "--hp", "kl-weight=-0.1"}, "--hp kl-weight=-0.1: must be >= 0"),
+        Arguments.of(new String[] {"--method", "bmaml", "--hp", "particles=0"},
+            "--hp particles=0: must be >= 1 (method bmaml)"),
+        Arguments.of(new String[] {"--method", "bmaml", "--hp", "epsilon=-1"}, "--hp epsilon=-1: must be >= 0"),
+        Arguments.of(new String[] {"--method", "bmaml", "--hp", "objective=elbo"},
+            "--hp objective=elbo: expected one of chaser, query-loss"),
+        Arguments.of(new String[] {"--method", "bmaml", "--hp", "gamma-b=0"}, "--hp gamma-b=0: must be > 0"),
+        Arguments.of(new String[] {"--method", "emaml", "--hp", "particles=0"}, "--hp particles=0: must be >= 1"),
         Arguments.of(new String[] {"--regularizer", "l2"}, "unknown regularizer 'l2'"),
         Arguments.of(new String[] {"--outer-lr", "-0.001"}, "--outer-lr must be finite and > 0, got -0.001"),
         Arguments.of(new String[] {"--inner-lr", "0"}, "--inner-lr must be finite and > 0, got 0.0"),
@@ -142,6 +168,17 @@ class BadInputTest {
     assertRefused(CliRun.run("eval", "--checkpoint", ck, "--ways", "5"), "--ways applies to classification only");
     assertRefused(CliRun.run("eval", "--checkpoint", ck, "--shots", "0"), "--shots must be >= 1, got 0");
     assertRefused(CliRun.run("eval", "--checkpoint", ck, "--lake-runs"), "--lake-runs needs an Omniglot checkpoint");
+    assertRefused(CliRun.run("eval", "--checkpoint", ck, "--samples", "3"), "--samples applies with --uncertainty only");
+    assertRefused(CliRun.run("eval", "--checkpoint", ck, "--noise-std", "0.3"),
+        "--noise-std applies with --uncertainty only");
+    assertRefused(CliRun.run("eval", "--checkpoint", ck, "--uncertainty", "--samples", "0"),
+        "--samples must be >= 1, got 0");
+    assertRefused(CliRun.run("eval", "--checkpoint", ck, "--uncertainty", "--noise-std", "-1"),
+        "--noise-std must be finite and > 0, got -1");
+    assertRefused(CliRun.run("eval", "--checkpoint", ck, "--uncertainty", "--noise-std", "wide"),
+        "--noise-std wide: expected a standard deviation > 0");
+    assertRefused(CliRun.run("eval", "--checkpoint", ck, "--uncertainty", "--noise-std", "learned"),
+        "--noise-std learned needs a method with a learned noise precision");
     Path json = tmp.resolve("missing-dir").resolve("e.jsonl");
     assertRefused(CliRun.run("eval", "--checkpoint", ck, "--json", json.toString()), "does not exist");
     assertEquals(java.util.List.of(), CliRun.files(tmp));
@@ -183,6 +220,10 @@ class BadInputTest {
         "--query", q.toString()), "nope.csv: no such file");
     assertRefused(CliRun.run("predict", "--checkpoint", good.toString(), "--support", s.toString(), "--query",
         q.toString(), "--steps", "-1"), "--steps must be >= 0, got -1");
+    assertRefused(CliRun.run("predict", "--checkpoint", good.toString(), "--support", s.toString(), "--query",
+        q.toString(), "--level", "1.5"), "--level must be in (0, 1), got 1.5");
+    assertRefused(CliRun.run("predict", "--checkpoint", good.toString(), "--support", s.toString(), "--query",
+        q.toString(), "--noise-std", "0"), "--noise-std must be finite and > 0, got 0");
   }
 
   @Test

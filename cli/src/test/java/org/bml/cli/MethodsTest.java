@@ -21,20 +21,41 @@ import org.nd4j.linalg.api.buffer.DataType;
 class MethodsTest {
   @Test
   void everyMethodBuildsForItsKinds() {
-    assertEquals(List.of("maml", "fomaml", "reptile", "anil", "meta-sgd", "protonet", "matching", "bayes-protonet"),
-        Methods.names());
+    assertEquals(List.of("maml", "fomaml", "reptile", "anil", "meta-sgd", "protonet", "matching", "bayes-protonet",
+        "llama", "platipus", "bmaml", "emaml"), Methods.names());
     for (String name : Methods.names()) {
       Methods.Method m = Methods.get(name);
       for (TaskKind kind : m.kinds()) {
-        long[] shape = kind == TaskKind.REGRESSION ? new long[] {1} : new long[] {1, 28, 28};
-        MethodContext ctx = new MethodContext(kind, shape, kind == TaskKind.REGRESSION ? 1 : 5, 1, 0.1,
-            HyperValues.resolve(name, m.hyperparameters(), Map.of()));
-        MetaLearner learner = m.factory().create(ctx);
+        MetaLearner learner = m.factory().create(context(name, kind, HyperValues.resolve(name, m.hyperparameters(),
+            Map.of())));
         Params p = learner.initialize(3, DataType.FLOAT);
         assertNotNull(p, name);
         assertTrue(p.numel() > 0, name);
       }
     }
+  }
+
+  @Test
+  void everyRegularizerBuildsForItsMethodsAndKinds() {
+    assertEquals(List.of("none", "mr-w", "mr-a"), Regularizers.names());
+    for (String rn : List.of("mr-w", "mr-a")) {
+      Regularizers.Regularizer r = Regularizers.get(rn);
+      for (String method : r.methods()) {
+        Methods.Method m = Methods.get(method);
+        for (TaskKind kind : TaskKind.values()) {
+          MethodContext ctx = context(method, kind, RunConfig.resolveHp(m, r, Map.of()));
+          MetaLearner learner = r.apply(m.factory().create(ctx), ctx);
+          Params p = learner.initialize(3, DataType.FLOAT);
+          assertTrue(p.numel() > 0, rn + " with " + method + " on " + kind);
+        }
+      }
+    }
+  }
+
+  private static MethodContext context(String method, TaskKind kind, HyperValues hp) {
+    boolean regression = kind == TaskKind.REGRESSION;
+    long[] shape = regression ? new long[] {1} : new long[] {1, 28, 28};
+    return new MethodContext(method, kind, shape, regression ? 1 : 5, regression ? 10 : 5, 1, 0.1, hp);
   }
 
   @Test
@@ -57,7 +78,7 @@ class MethodsTest {
 
   @Test
   void otherRegressionDatasetsTrain(@TempDir Path tmp) {
-    for (String ds : List.of("sine-and-line", "nonmutex-sinusoid")) {
+    for (String ds : List.of("sine-and-line", "nonmutex-sinusoid", "bmaml-sinusoid")) {
       Path run = tmp.resolve(ds);
       CliRun.Result r = CliRun.run("train", "--dataset", ds, "--iterations", "2", "--meta-batch", "2", "--val-every",
           "1", "--val-tasks", "2", "--out", run.toString());

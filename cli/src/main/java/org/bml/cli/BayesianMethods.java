@@ -1,0 +1,152 @@
+package org.bml.cli;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.bml.core.model.Model;
+import org.bml.datasets.TaskKind;
+import org.bml.hierarchical.Bmaml;
+import org.bml.hierarchical.BmamlEnsemble;
+import org.bml.hierarchical.BmamlPosterior;
+import org.bml.hierarchical.Emaml;
+import org.bml.hierarchical.Llama;
+import org.bml.hierarchical.Platipus;
+import org.bml.inference.GradientOrder;
+import org.bml.inference.Likelihood;
+import org.bml.inference.LogLikelihood;
+import org.bml.inference.ModelLikelihood;
+import org.bml.inference.laplace.Curvature;
+import org.bml.inference.particles.RbfKernel;
+
+/**
+ * The Bayesian meta-learners of the hierarchical module in the method registry: LLAMA (Grant et
+ * al. 2018), PLATIPUS (Finn, Xu &amp; Levine 2018), BMAML and EMAML (Yoon et al. 2018). Each takes
+ * {@code --inner-steps} and {@code --inner-lr} as its adaptation settings and its own
+ * hyperparameters with {@code --hp}; all handle regression (MLP d-40-40-1) and Omniglot (Conv-4).
+ * Defaults that depend on the run ("auto") are derived from the run's recorded configuration
+ * only, so {@code eval} and {@code predict} rebuild exactly the trained learner.
+ */
+final class BayesianMethods {
+  private static final Set<TaskKind> BOTH = EnumSet.allOf(TaskKind.class);
+
+  private BayesianMethods() {}
+
+  static void registerAll() {
+    Methods.register(new Methods.Method("llama",
+        "LLAMA: MAML + η·½ log det of the Laplace curvature; predicts by sampling the Laplace posterior "
+            + "(Grant et al. 2018)", BOTH,
+        List.of(new Methods.Hyper("eta", "1e-3", "η ≥ 0, weight of ½ log det H (0: MAML)"),
+            new Methods.Hyper("curvature", "kfac", "curvature H: kfac (the paper's), diagonal-ggn or exact-hessian"),
+            new Methods.Hyper("damping", "1e-3", "τ > 0 added to H"),
+            new Methods.Hyper("prior-precision", "auto",
+                "λ ≥ 0 of an isotropic Gaussian prior added to H (auto: 1/(inner-steps·inner-lr), the flat-direction "
+                    + "precision of early stopping's implicit prior)"),
+            new Methods.Hyper("noise-std", "0.5", "σ > 0 of the Gaussian likelihood whose curvature H is (regression)")),
+        BayesianMethods::llama));
+    Methods.register(new Methods.Method("platipus",
+        "PLATIPUS: variational prior/posterior over θ, sampled task hypotheses (Finn, Xu & Levine 2018)", BOTH,
+        List.of(new Methods.Hyper("kl-weight", "0.05", "β_KL ≥ 0 of KL(q ‖ p)"),
+            new Methods.Hyper("prior-variance", "0.01", "initial σ²_θ > 0 of p(θ | D_train)"),
+            new Methods.Hyper("posterior-variance", "0.01", "initial v_q > 0 of q(θ | D_test)"),
+            new Methods.Hyper("gamma-p", "0.01", "initial γ_p ≥ 0, step of the prior mean on the support loss"),
+            new Methods.Hyper("gamma-q", "0.01", "initial γ_q ≥ 0, step of the posterior mean on the query loss"),
+            new Methods.Hyper("order", "second", "meta-gradient through the inner loop: second or first")),
+        BayesianMethods::platipus));
+    Methods.register(new Methods.Method("bmaml",
+        "Bayesian MAML: SVGD particles, chaser loss (Yoon et al. 2018)", BOTH,
+        List.of(new Methods.Hyper("particles", "5", "M ≥ 1 SVGD particles"),
+            new Methods.Hyper("target", "auto",
+                "SVGD target: gamma-priors (Gaussian/categorical likelihood, weights N(0, I/λ), Gamma hyper-priors; "
+                    + "the paper's), loss (−mean loss, no priors) or auto (gamma-priors for regression, loss for "
+                    + "images, where the weight prior's log λ step grows with the parameter count)"),
+            new Methods.Hyper("epsilon", "auto",
+                "SVGD step size ε ≥ 0 (auto: inner-lr / support points per task for gamma-priors, whose "
+                    + "likelihood sums over points; inner-lr for loss)"),
+            new Methods.Hyper("leader-steps", "1", "s ≥ 1, the leader's further SVGD steps on support ∪ query"),
+            new Methods.Hyper("objective", "chaser", "meta-loss: chaser (the paper's) or query-loss"),
+            new Methods.Hyper("bandwidth", "median", "RBF kernel bandwidth: median (heuristic) or a number > 0"),
+            new Methods.Hyper("gamma-a", "1", "shape a > 0 of the Gamma prior on the noise precision γ (regression)"),
+            new Methods.Hyper("gamma-b", "0.1", "rate b > 0 of the Gamma prior on γ (regression)"),
+            new Methods.Hyper("lambda-a", "1", "shape a' > 0 of the Gamma prior on the weight precision λ"),
+            new Methods.Hyper("lambda-b", "0.1", "rate b' > 0 of the Gamma prior on λ"),
+            new Methods.Hyper("order", "second", "gradient through the SVGD steps: second or first")),
+        BayesianMethods::bmaml));
+    Methods.register(new Methods.Method("emaml",
+        "EMAML: an ensemble of independent MAML learners, BMAML without kernel (Yoon et al. 2018)", BOTH,
+        List.of(new Methods.Hyper("particles", "5", "M ≥ 1 ensemble members"),
+            new Methods.Hyper("order", "second", "meta-gradient through the inner loop: second or first")),
+        BayesianMethods::emaml));
+  }
+
+  private static GradientOrder order(MethodContext c) {
+    return c.hp().choice("order", "second", "first").equals("first") ? GradientOrder.FIRST : GradientOrder.SECOND;
+  }
+
+  private static Llama llama(MethodContext c) {
+    double eta = c.hp().nonNegative("eta");
+    double damping = c.hp().positive("damping", false);
+    double lambda = c.hp().isAuto("prior-precision") ? 1.0 / (c.innerSteps() * c.innerLr())
+        : c.hp().nonNegative("prior-precision");
+    Curvature curvature = switch (c.hp().choice("curvature", "kfac", "diagonal-ggn", "exact-hessian")) {
+      case "diagonal-ggn" -> Curvature.DIAGONAL_GGN;
+      case "exact-hessian" -> Curvature.EXACT_HESSIAN;
+      default -> Curvature.KFAC;
+    };
+    double noiseStd = c.hp().positive("noise-std", false);
+    Model m = c.predictor();
+    ModelLikelihood ll = c.regression() ? LogLikelihood.gaussian(m, noiseStd) : LogLikelihood.categorical(m);
+    return new Llama(m, c.likelihood(m), ll, c.innerSteps(), c.innerLr(), eta, lambda, damping, curvature);
+  }
+
+  private static Platipus platipus(MethodContext c) {
+    Model m = c.predictor();
+    return new Platipus(m, c.likelihood(m), new Platipus.Config(c.innerSteps(), c.innerLr(),
+        c.hp().nonNegative("kl-weight"), c.hp().positive("prior-variance", false),
+        c.hp().positive("posterior-variance", false), c.hp().nonNegative("gamma-p"), c.hp().nonNegative("gamma-q"),
+        order(c), false));
+  }
+
+  private static Bmaml bmaml(MethodContext c) {
+    int particles = c.hp().integer("particles", 1);
+    String target = c.hp().choice("target", "auto", "gamma-priors", "loss");
+    boolean priors = target.equals("auto") ? c.regression() : target.equals("gamma-priors");
+    double epsilon = c.hp().isAuto("epsilon") ? (priors ? c.innerLr() / c.trainingSupport() : c.innerLr())
+        : c.hp().nonNegative("epsilon");
+    Bmaml.Objective objective = c.hp().choice("objective", "chaser", "query-loss").equals("chaser")
+        ? Bmaml.Objective.CHASER : Bmaml.Objective.QUERY_LOSS;
+    int leaderSteps = c.hp().integer("leader-steps", objective == Bmaml.Objective.CHASER ? 1 : 0);
+    RbfKernel kernel = c.hp().string("bandwidth").equals("median") ? RbfKernel.medianHeuristic()
+        : RbfKernel.fixed(c.hp().positive("bandwidth", false));
+    double la = c.hp().positive("lambda-a", false);
+    double lb = c.hp().positive("lambda-b", false);
+    double ga = c.hp().positive("gamma-a", false);
+    double gb = c.hp().positive("gamma-b", false);
+    Model m = c.predictor();
+    BmamlEnsemble.Output output = output(c);
+    BmamlPosterior posterior;
+    if (!priors) {
+      posterior = BmamlPosterior.negativeLoss(m, c.likelihood(m), output);
+    } else if (c.regression()) {
+      posterior = BmamlPosterior.gaussianRegression(m, ga, gb, la, lb);
+    } else {
+      posterior = BmamlPosterior.classification(m, la, lb);
+    }
+    return new Bmaml(posterior, new Bmaml.Config(particles, c.innerSteps(), epsilon, leaderSteps, kernel, objective,
+        order(c)));
+  }
+
+  private static Emaml emaml(MethodContext c) {
+    Model m = c.predictor();
+    return new Emaml(m, c.likelihood(m), output(c), c.hp().integer("particles", 1), c.innerSteps(), c.innerLr(),
+        order(c));
+  }
+
+  private static BmamlEnsemble.Output output(MethodContext c) {
+    return c.regression() ? BmamlEnsemble.Output.REGRESSION : BmamlEnsemble.Output.CLASSIFICATION;
+  }
+
+  /** Whether a learner of this method carries a learned noise precision (BMAML's log γ) in each hypothesis. */
+  static boolean learnsNoise(org.bml.algorithms.MetaLearner learner) {
+    return learner instanceof Bmaml b && b.posterior().learnsNoise();
+  }
+}

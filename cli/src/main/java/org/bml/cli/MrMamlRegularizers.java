@@ -1,0 +1,122 @@
+package org.bml.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.LinkedHashSet;
+import org.bml.algorithms.MetaLearner;
+import org.bml.core.model.Activation;
+import org.bml.core.model.Conv4;
+import org.bml.core.model.Mlp;
+import org.bml.core.model.Model;
+import org.bml.hierarchical.MrMamlActivations;
+import org.bml.hierarchical.MrMamlWeights;
+import org.bml.inference.GradientOrder;
+import org.bml.inference.Likelihood;
+import org.bml.regularizers.Composed;
+import org.bml.regularizers.StochasticBottleneck;
+import org.bml.regularizers.WeightRegularizer;
+
+/**
+ * MR-MAML's meta-regularizers for the command line (Yin, Tucker, Zhou, Levine &amp; Finn, ICLR 2020,
+ * "Meta-Learning without Memorization", arXiv:1912.03820). Each builds its own network, because
+ * MR-MAML regularises a part of the model that the inner loop does not adapt:
+ *
+ * <ul>
+ *   <li>{@code mr-w} (weights; {@link MrMamlWeights}): with {@code maml}/{@code fomaml} on
+ *       regression, the paper's sinusoid network — a stochastic encoder d-100-5 before an adapted
+ *       decoder 5-40-40-1; with {@code anil}, the usual d-40-40-1 MLP with its body stochastic and its
+ *       last layer adapted; on images (any of the three), Conv-4 with a stochastic body and an adapted
+ *       N-way head. The stochastic parameters are the weight matrices and kernels of the
+ *       non-adapted part ({@code --hp stochastic=weights}, the paper's choice) or all of it
+ *       ({@code all});</li>
+ *   <li>{@code mr-a} (activations; {@link MrMamlActivations}): a stochastic bottleneck z ~ q(z | x)
+ *       between an encoder and an adapted decoder — regression: encoder d-80-(2·L), decoder
+ *       L-40-40-1 (the paper's sinusoid network, L = 5); images: a Conv-4 whose head outputs 2·L
+ *       (μ and s of z), then a linear L → N decoder (L = 64 by default).</li>
+ * </ul>
+ * The inner loop is second order for {@code maml} and {@code anil} (unless {@code --hp order=first}),
+ * first order for {@code fomaml}.
+ */
+final class MrMamlRegularizers {
+  /** Hidden width of MR-MAML(W)'s sinusoid encoder. */
+  static final int W_ENCODER_HIDDEN = 100;
+  /** Output width of MR-MAML(W)'s sinusoid encoder (the decoder's input). */
+  static final int W_ENCODER_OUT = 5;
+  /** Hidden width of MR-MAML(A)'s sinusoid encoder. */
+  static final int A_ENCODER_HIDDEN = 80;
+  static final int A_LATENT_REGRESSION = 5;
+  static final int A_LATENT_IMAGES = 64;
+
+  private MrMamlRegularizers() {}
+
+  static void registerAll() {
+    Regularizers.register(new Regularizers.Regularizer("mr-w",
+        "MR-MAML(W): stochastic non-adapted weights with β·KL(q(θ) ‖ N(0, I)) (Yin et al. 2020)",
+        new LinkedHashSet<>(List.of("maml", "fomaml", "anil")),
+        List.of(new Methods.Hyper("beta", "5e-5", "β ≥ 0, weight of the KL of the stochastic weights (summed)"),
+            new Methods.Hyper("init-log-std", "-11.5129", "initial log θ_σ of every stochastic entry (≈ log 1e-5, the "
+                + "paper's σ0)"),
+            new Methods.Hyper("stochastic", "weights",
+                "which non-adapted parameters are stochastic: weights (matrices and kernels) or all")),
+        MrMamlRegularizers::weights));
+    Regularizers.register(new Regularizers.Regularizer("mr-a",
+        "MR-MAML(A): stochastic bottleneck z ~ q(z | x) with β·KL(q(z | x) ‖ N(0, I)) (Yin et al. 2020)",
+        new LinkedHashSet<>(List.of("maml", "fomaml")),
+        List.of(new Methods.Hyper("beta", "1", "β ≥ 0, weight of the KL of the activations (summed over z's dims)"),
+            new Methods.Hyper("latent-dim", "auto", "dimension L of z (auto: 5 for regression, 64 for images)")),
+        MrMamlRegularizers::activations));
+  }
+
+  private static GradientOrder order(MethodContext c) {
+    return switch (c.method()) {
+      case "fomaml" -> GradientOrder.FIRST;
+      case "anil" -> c.hp().choice("order", "second", "first").equals("first") ? GradientOrder.FIRST
+          : GradientOrder.SECOND;
+      default -> GradientOrder.SECOND;
+    };
+  }
+
+  private static MetaLearner weights(MetaLearner base, MethodContext c) {
+    double beta = c.hp().nonNegative("beta");
+    double initLogStd = c.hp().real("init-log-std", false);
+    boolean all = c.hp().choice("stochastic", "weights", "all").equals("all");
+    Model net;
+    List<String> adapted;
+    if (c.regression() && !c.method().equals("anil")) {
+      Composed composed = new Composed(
+          new Mlp(Activation.RELU, Math.toIntExact(c.inputShape()[0]), W_ENCODER_HIDDEN, W_ENCODER_OUT),
+          new Mlp(Activation.RELU, W_ENCODER_OUT, MethodContext.MLP_HIDDEN[0], MethodContext.MLP_HIDDEN[1], 1));
+      net = composed;
+      adapted = composed.decoderNames();
+    } else {
+      net = c.predictor();
+      adapted = c.headNames(net);
+    }
+    List<String> stochastic = new ArrayList<>();
+    for (String n : MrMamlWeights.notAdapted(net, adapted)) {
+      if (all || n.endsWith(".weight")) {
+        stochastic.add(n);
+      }
+    }
+    return new MrMamlWeights(net, c.likelihood(net), adapted, new WeightRegularizer(stochastic, beta, initLogStd),
+        c.innerSteps(), c.innerLr(), order(c));
+  }
+
+  private static MetaLearner activations(MetaLearner base, MethodContext c) {
+    double beta = c.hp().nonNegative("beta");
+    int latent = c.hp().isAuto("latent-dim") ? (c.regression() ? A_LATENT_REGRESSION : A_LATENT_IMAGES)
+        : c.hp().integer("latent-dim", 1);
+    StochasticBottleneck net;
+    if (c.regression()) {
+      net = new StochasticBottleneck(
+          new Mlp(Activation.RELU, Math.toIntExact(c.inputShape()[0]), A_ENCODER_HIDDEN, 2 * latent),
+          new Mlp(Activation.RELU, latent, MethodContext.MLP_HIDDEN[0], MethodContext.MLP_HIDDEN[1], 1), latent);
+      return MrMamlActivations.create(net, Likelihood::meanSquaredError, beta, c.innerSteps(), c.innerLr(), order(c));
+    }
+    long[] s = c.inputShape();
+    net = new StochasticBottleneck(
+        new Conv4(Math.toIntExact(s[0]), MethodContext.CONV4_FILTERS, Math.toIntExact(s[1]), 2 * latent),
+        new Mlp(Activation.RELU, latent, c.ways()), latent);
+    return MrMamlActivations.create(net, Likelihood::softmaxCrossEntropy, beta, c.innerSteps(), c.innerLr(), order(c));
+  }
+}
