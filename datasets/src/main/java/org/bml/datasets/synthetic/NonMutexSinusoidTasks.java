@@ -13,7 +13,11 @@ import org.nd4j.linalg.api.buffer.DataType;
  *
  * <p>Training tasks: {@code g ~ U{0..15}}, amplitude {@code AMPLITUDES[g]} (20 points
  * linearly spaced in [0.1, 4]), phase 0. Test tasks: amplitude {@code ~ U(0.1, 4)} and a random,
- * uninformative one-hot position in 0..19. Both: {@code x ~ U[-5, 5]}, noise {@code N(0, 0.1^2)}.
+ * uninformative one-hot position in 0..15, as the authors' notebook
+ * ({@code amp_ind = random.randint(0, K_amp - 5)}): the one-hot names a training task whose
+ * amplitude is (almost surely) not the test task's, so a model that memorised the training tasks
+ * predicts the wrong function and must recover from the support set. Both: {@code x ~ U[-5, 5]},
+ * noise {@code N(0, 0.1^2)}.
  */
 public final class NonMutexSinusoidTasks extends RegressionTasks {
     /** Number of amplitude grid points, and width of the one-hot input part. */
@@ -66,7 +70,7 @@ public final class NonMutexSinusoidTasks extends RegressionTasks {
         } else {
             grid = -1;
             a = uniform(rng, 0.1, 4.0);
-            hot = rng.nextInt(GRID);
+            hot = rng.nextInt(TRAIN_GRID);
         }
         int d = 1 + GRID;
         java.util.Arrays.fill(x, 0.0);
