@@ -123,7 +123,19 @@ public final class Laplace implements InferenceStrategy {
     return fit(prior.given(theta), mode, support);
   }
 
-  /** The Gaussian at φ̂ under an explicit prior (e.g. one not tied to θ). */
+  /**
+   * The Gaussian at φ̂ under an explicit prior (e.g. one not tied to θ).
+   *
+   * <p>When the mode (or the prior) is on the tape and the damping is {@link Damping#always} with
+   * δ &gt; 0, the double-precision precision (curvature reverse passes without recording, then
+   * Hipparchus eigendecompositions) is built only when first needed, by sampling, the dense
+   * matrices or {@link LaplacePosterior#logDetPrecision()}: the tape log-determinant, all that a
+   * meta-objective such as LLAMA's uses, knows each task's damping (δ) without it. The checks of
+   * the structure and of the prior still run here; a curvature that turns out not positive definite
+   * is reported by the tape log-determinant through the double path's
+   * {@link NotPositiveDefiniteException} (naming the task and the damping needed). With any other
+   * damping policy (per-task decisions, or an error) or a constant mode the precision is built here.
+   */
   public LaplacePosterior fit(LogPrior logPrior, Params mode, Data support) {
     ParamLayout layout = ParamLayout.ofLeadingAxis(mode);
     long tasks = layout.requireLeadingAxis("Laplace", mode);
@@ -136,6 +148,52 @@ public final class Laplace implements InferenceStrategy {
     Tensor lp = logPrior.logDensity(mode);
     requirePerTask("log-likelihood", ll, t);
     requirePerTask("log prior", lp, t);
+    // The prior's diagonal (checked to be a diagonal Hessian) and K-FAC's layer structure are cheap
+    // and validate the input, so they are computed here whatever is deferred.
+    double[][] pri = curvature == Curvature.EXACT_HESSIAN ? null
+        : Curvatures.priorDiagonal(logPrior, mode, layout, curvature);
+    KfacStructure structure = null;
+    double[][] layerTau = null;
+    if (curvature == Curvature.KFAC) {
+      structure = KfacStructure.of(((ModelLikelihood) logLikelihood).model());
+      structure.requireCoverage(layout);
+      layerTau = new double[t][structure.blocks().size()];
+      for (int k = 0; k < t; k++) {
+        for (int l = 0; l < structure.blocks().size(); l++) {
+          KfacStructure.Block b = structure.blocks().get(l);
+          layerTau[k][l] = layerPrecision(pri[k], layout, b.weight(), b.bias());
+        }
+      }
+    }
+    boolean differentiable = lp.requiresGrad();
+    for (Tensor x : mode.tensors()) {
+      differentiable |= x.requiresGrad();
+    }
+    KfacStructure kfac = structure;
+    double[][] tau = layerTau;
+    Supplier<Precision[]> build = () -> precisions(logPrior, mode, support, layout, pri, kfac, tau);
+    if (differentiable && !damping.onlyWhenNeeded() && damping.delta() > 0) {
+      double[] delta = new double[t];
+      Arrays.fill(delta, damping.delta());
+      Memo<Precision[]> precisions = new Memo<>(build);
+      Supplier<Tensor> logDet = () -> checkedTapeLogDet(logPrior, mode, support, layout, delta, precisions);
+      return new LaplacePosterior(mode, layout, ll, lp, precisions, delta, curvature, damping, logDet);
+    }
+    Precision[] precisions = build.get();
+    double[] delta = new double[t];
+    for (int k = 0; k < t; k++) {
+      delta[k] = precisions[k].damping;
+    }
+    Supplier<Tensor> logDet = differentiable
+        ? () -> tapeLogDet(logPrior, mode, support, layout, delta)
+        : () -> constantLogDet(precisions, ll.dtype());
+    return new LaplacePosterior(mode, layout, ll, lp, Memo.of(precisions), delta, curvature, damping, logDet);
+  }
+
+  /** The double-precision, factored precision of every task, damped as the policy says (or an error). */
+  private Precision[] precisions(LogPrior logPrior, Params mode, Data support, ParamLayout layout, double[][] pri,
+      KfacStructure structure, double[][] layerTau) {
+    int t = (int) support.tasks();
     Precision[] precisions = new Precision[t];
     switch (curvature) {
       case EXACT_HESSIAN -> {
@@ -146,7 +204,6 @@ public final class Laplace implements InferenceStrategy {
       }
       case DIAGONAL_GGN -> {
         double[][] data = Curvatures.ggnDiagonal((ModelLikelihood) logLikelihood, mode, support, layout);
-        double[][] pri = Curvatures.priorDiagonal(logPrior, mode, layout, curvature);
         for (int k = 0; k < t; k++) {
           double[] h = new double[layout.size()];
           for (int j = 0; j < h.length; j++) {
@@ -156,19 +213,15 @@ public final class Laplace implements InferenceStrategy {
         }
       }
       case KFAC -> {
-        KfacStructure structure = KfacStructure.of(((ModelLikelihood) logLikelihood).model());
-        structure.requireCoverage(layout);
         KfacStructure.DoubleFactors factors = structure.factors((ModelLikelihood) logLikelihood, mode, support);
-        double[][] pri = Curvatures.priorDiagonal(logPrior, mode, layout, curvature);
         int[] diagonalIndex = structure.diagonalIndices(layout);
         for (int k = 0; k < t; k++) {
           List<Precision.KroneckerBlock> blocks = new ArrayList<>();
           for (int l = 0; l < structure.blocks().size(); l++) {
             KfacStructure.Block b = structure.blocks().get(l);
-            double tau = layerPrecision(pri[k], layout, b.weight(), b.bias());
             blocks.add(new Precision.KroneckerBlock(layout.offset(b.weight()),
                 b.bias() == null ? -1 : layout.offset(b.bias()), b.in(), b.out(), b.outMajor(),
-                factors.blocks()[l][k][0], factors.blocks()[l][k][1], tau));
+                factors.blocks()[l][k][0], factors.blocks()[l][k][1], layerTau[k][l]));
           }
           double[] diagonal = new double[diagonalIndex.length];
           for (int j = 0; j < diagonal.length; j++) {
@@ -179,14 +232,32 @@ public final class Laplace implements InferenceStrategy {
       }
       default -> throw new IllegalStateException("unknown curvature " + curvature);
     }
-    boolean differentiable = lp.requiresGrad();
-    for (Tensor x : mode.tensors()) {
-      differentiable |= x.requiresGrad();
+    return precisions;
+  }
+
+  /**
+   * The tape log-determinant when the double precision has not been built: if the curvature is not
+   * positive definite (the tape ops refuse it) or the result is not finite, the double path is built
+   * so that the error names the task and the damping needed; never a silent NaN.
+   */
+  private Tensor checkedTapeLogDet(LogPrior logPrior, Params mode, Data support, ParamLayout layout, double[] delta,
+      Memo<Precision[]> precisions) {
+    Tensor ld;
+    try {
+      ld = tapeLogDet(logPrior, mode, support, layout, delta);
+    } catch (IllegalArgumentException e) {
+      precisions.get(); // throws NotPositiveDefiniteException when that is the cause
+      throw e;
     }
-    Supplier<Tensor> logDet = differentiable
-        ? () -> tapeLogDet(logPrior, mode, support, layout, precisions)
-        : () -> constantLogDet(precisions, ll.dtype());
-    return new LaplacePosterior(mode, layout, ll, lp, precisions, curvature, damping, logDet);
+    double[] v = ld.value().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+    for (int k = 0; k < v.length; k++) {
+      if (!Double.isFinite(v[k])) {
+        precisions.get();
+        throw new IllegalStateException("Laplace: the log-determinant of the " + curvature + " curvature of task " + k
+            + " is " + v[k] + "; check the log-likelihood and prior at the mode");
+      }
+    }
+    return ld;
   }
 
   /**
@@ -194,12 +265,8 @@ public final class Laplace implements InferenceStrategy {
    * damping each task got: the curvature is rebuilt with recorded reverse passes, so the gradient
    * of the log-determinant reaches θ through φ̂ (its second-order dependence on θ).
    */
-  private Tensor tapeLogDet(LogPrior logPrior, Params mode, Data support, ParamLayout layout, Precision[] precisions) {
-    int t = precisions.length;
-    double[] delta = new double[t];
-    for (int k = 0; k < t; k++) {
-      delta[k] = precisions[k].damping;
-    }
+  private Tensor tapeLogDet(LogPrior logPrior, Params mode, Data support, ParamLayout layout, double[] delta) {
+    int t = delta.length;
     var dtype = mode.tensors().get(0).dtype();
     Tensor perTaskDelta = Tensor.constant(Nd4j.createFromArray(delta).castTo(dtype));
     switch (curvature) {
@@ -268,6 +335,35 @@ public final class Laplace implements InferenceStrategy {
           + "]: use an isotropic prior per layer, DIAGONAL_GGN or EXACT_HESSIAN");
     }
     return 0.5 * (min + max);
+  }
+
+  /** A value computed once, on first use (thread-safe); a failure is not cached, so it recurs. */
+  static final class Memo<T> implements Supplier<T> {
+    private Supplier<T> compute;
+    private T value;
+
+    Memo(Supplier<T> compute) {
+      this.compute = compute;
+    }
+
+    static <T> Memo<T> of(T value) {
+      Memo<T> m = new Memo<>(null);
+      m.value = value;
+      return m;
+    }
+
+    synchronized boolean isDone() {
+      return compute == null;
+    }
+
+    @Override
+    public synchronized T get() {
+      if (compute != null) {
+        value = compute.get();
+        compute = null; // drop the captured mode and data
+      }
+      return value;
+    }
   }
 
   private static void requirePerTask(String what, Tensor x, int t) {

@@ -20,7 +20,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * exact when the log joint is quadratic in φ (linear-Gaussian tasks with the exact Hessian).
  *
  * <p>Lifecycle: made by {@link Laplace}; immutable (the tape log-determinant is built once, on first
- * use). The mode, the log-joint terms and {@link #logDet()} are tensors that keep their graph to θ
+ * use, and so is the double precision when {@link Laplace#fit} deferred it: only sampling, the dense
+ * matrices and {@link #logDetPrecision()} need it; the damping reports do not). The mode, the log-joint terms and {@link #logDet()} are tensors that keep their graph to θ
  * (through the mode finder, the curvature at the mode and the prior); the factored precision H used
  * for sampling and inspection, and the sampling noise, are double-precision constants.
  */
@@ -30,20 +31,27 @@ public final class LaplacePosterior implements TaskPosterior {
   private final ParamLayout layout;
   private final Tensor logLikelihood;
   private final Tensor logPrior;
-  private final Precision[] precisions;
+  private final Laplace.Memo<Precision[]> precisions;
+  private final double[] dampingApplied;
   private final Curvature curvature;
   private final Damping damping;
   private final Supplier<Tensor> logDetSupplier;
   private Tensor logDet;
 
-  LaplacePosterior(Params mode, ParamLayout layout, Tensor logLikelihood, Tensor logPrior, Precision[] precisions,
-      Curvature curvature, Damping damping, Supplier<Tensor> logDet) {
+  /**
+   * @param precisions the double-precision precisions, computed on first use or already built
+   * @param dampingApplied δ added to each task's precision, known without building them
+   */
+  LaplacePosterior(Params mode, ParamLayout layout, Tensor logLikelihood, Tensor logPrior,
+      Laplace.Memo<Precision[]> precisions, double[] dampingApplied, Curvature curvature, Damping damping,
+      Supplier<Tensor> logDet) {
     this.logDetSupplier = logDet;
     this.mode = mode;
     this.layout = layout;
     this.logLikelihood = logLikelihood;
     this.logPrior = logPrior;
     this.precisions = precisions;
+    this.dampingApplied = dampingApplied.clone();
     this.curvature = curvature;
     this.damping = damping;
   }
@@ -60,10 +68,11 @@ public final class LaplacePosterior implements TaskPosterior {
    */
   @Override
   public Params sample(long seed) {
+    Precision[] h = precisions.get();
     SplittableRandom rng = new SplittableRandom(seed);
-    double[][] z = new double[precisions.length][];
-    for (int t = 0; t < precisions.length; t++) {
-      z[t] = precisions[t].sample(rng);
+    double[][] z = new double[h.length][];
+    for (int t = 0; t < h.length; t++) {
+      z[t] = h[t].sample(rng);
     }
     DataType dtype = mode.tensors().get(0).dtype();
     Params noise = layout.unflatten(Tensor.constant(ParamLayout.matrix(z, dtype)));
@@ -80,7 +89,7 @@ public final class LaplacePosterior implements TaskPosterior {
   }
 
   public int tasks() {
-    return precisions.length;
+    return dampingApplied.length;
   }
 
   /** P, the number of parameters per task. */
@@ -119,11 +128,12 @@ public final class LaplacePosterior implements TaskPosterior {
     return logDet;
   }
 
-  /** log det H per task (of the damped precision), in double. */
+  /** log det H per task (of the damped precision), in double (builds the double precision if not yet built). */
   public double[] logDetPrecision() {
-    double[] out = new double[precisions.length];
+    Precision[] h = precisions.get();
+    double[] out = new double[h.length];
     for (int t = 0; t < out.length; t++) {
-      out[t] = precisions[t].logDet();
+      out[t] = h[t].logDet();
     }
     return out;
   }
@@ -157,27 +167,34 @@ public final class LaplacePosterior implements TaskPosterior {
 
   /** H (after damping) of one task, P × P in layout order (materialised: P² doubles). */
   public double[][] precision(int task) {
-    return precisions[check(task)].precisionMatrix();
+    int k = check(task);
+    return precisions.get()[k].precisionMatrix();
   }
 
   /** H⁻¹ of one task, P × P in layout order (materialised: P² doubles). */
   public double[][] covariance(int task) {
-    return precisions[check(task)].covarianceMatrix();
+    int k = check(task);
+    return precisions.get()[k].covarianceMatrix();
   }
 
   /** Whether damping was added to this task's precision. */
   public boolean damped(int task) {
-    return precisions[check(task)].damping > 0;
+    return dampingApplied[check(task)] > 0;
   }
 
   /** Whether any task was damped. */
   public boolean anyDamped() {
-    for (Precision p : precisions) {
-      if (p.damping > 0) {
+    for (double d : dampingApplied) {
+      if (d > 0) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Whether the double-precision precision has been built (for tests of the deferral). */
+  boolean precisionBuilt() {
+    return precisions.isDone();
   }
 
   /** The damping policy this posterior was made with. */
@@ -186,8 +203,9 @@ public final class LaplacePosterior implements TaskPosterior {
   }
 
   private int check(int task) {
-    if (task < 0 || task >= precisions.length) {
-      throw new IllegalArgumentException("LaplacePosterior: task " + task + " out of range [0, " + precisions.length + ")");
+    if (task < 0 || task >= dampingApplied.length) {
+      throw new IllegalArgumentException("LaplacePosterior: task " + task + " out of range [0, " + dampingApplied.length
+          + ")");
     }
     return task;
   }

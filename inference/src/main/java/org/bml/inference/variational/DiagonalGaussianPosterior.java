@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
@@ -23,11 +24,19 @@ import org.nd4j.linalg.factory.Nd4j;
  * leading task axis; log σ has either the per-task shape of μ or its shape without the task axis
  * (shared by all tasks, the usual meta-learned case). Samples are reparameterised, μ + σ ⊙ ε with
  * ε ~ N(0, I) a seeded constant, so they are differentiable with respect to μ (hence θ) and log σ.
+ *
+ * <p>Optionally some parameters are <em>fixed</em>: held at given per-task values (e.g. θ's feature
+ * extractor when only a head is inferred, as in VERSA, Gordon et al. 2019, see
+ * {@link InferenceNetwork}). They are part of {@link #mode()} and of every {@link #sample}, so a
+ * model can be evaluated at a draw, but not of the Gaussian: {@link #mean()}, {@link #logStd()},
+ * {@link #entropy()}, {@link #logDensity} and the KL are over the Gaussian parameters only (q is a
+ * point mass on the fixed ones, whose KL to a prior is not finite and is not part of the ELBO).
  */
 public final class DiagonalGaussianPosterior implements TaskPosterior {
   private static final double HALF_LOG_2PI_E = 0.5 * (Math.log(2 * Math.PI) + 1);
   private final Params mean;
   private final Params logStd;
+  private final Params fixed;
 
   /**
    * @param mean μ, each tensor {@code [T, ...]}
@@ -35,6 +44,18 @@ public final class DiagonalGaussianPosterior implements TaskPosterior {
    * @throws IllegalArgumentException on mismatched names, shapes or dtypes, or non-finite log σ
    */
   public DiagonalGaussianPosterior(Params mean, Params logStd) {
+    this(mean, logStd, null);
+  }
+
+  /**
+   * @param mean μ, each tensor {@code [T, ...]}
+   * @param logStd log σ, same names, each {@code [...]} (shared) or {@code [T, ...]} (per task); finite
+   * @param fixed parameters held at these values in the mode and every sample, each {@code [T, ...]},
+   *     names disjoint from μ's; null for none
+   * @throws IllegalArgumentException on mismatched names, shapes or dtypes, non-finite log σ, or
+   *     fixed parameters that overlap μ's or lack its task axis
+   */
+  public DiagonalGaussianPosterior(Params mean, Params logStd, Params fixed) {
     if (mean == null || logStd == null) {
       throw new IllegalArgumentException("DiagonalGaussianPosterior: mean and log-std must be given");
     }
@@ -70,13 +91,36 @@ public final class DiagonalGaussianPosterior implements TaskPosterior {
             + "' is not finite (standard deviations must be positive and finite)");
       }
     }
+    if (fixed != null) {
+      for (Map.Entry<String, Tensor> e : fixed.entries()) {
+        Tensor f = e.getValue();
+        if (mean.has(e.getKey())) {
+          throw new IllegalArgumentException("DiagonalGaussianPosterior: '" + e.getKey()
+              + "' is both a Gaussian and a fixed parameter");
+        }
+        if (f.rank() < 1 || f.size(0) != tasks) {
+          throw new IllegalArgumentException("DiagonalGaussianPosterior: fixed '" + e.getKey() + "' has shape "
+              + Arrays.toString(f.shape()) + "; it needs the mean's leading task axis of " + tasks);
+        }
+        if (f.dtype() != mean.tensors().get(0).dtype()) {
+          throw new IllegalArgumentException("DiagonalGaussianPosterior: fixed '" + e.getKey() + "' has dtype "
+              + f.dtype() + " but the mean " + mean.tensors().get(0).dtype());
+        }
+      }
+    }
     this.mean = mean;
     this.logStd = logStd;
+    this.fixed = fixed;
   }
 
-  /** μ (leading task axis). */
+  /** μ (leading task axis): the Gaussian parameters only. */
   public Params mean() {
     return mean;
+  }
+
+  /** The fixed parameters (leading task axis), if any. */
+  public Optional<Params> fixed() {
+    return Optional.ofNullable(fixed);
   }
 
   /** log σ as given (shared or per task). */
@@ -93,19 +137,24 @@ public final class DiagonalGaussianPosterior implements TaskPosterior {
     return mean.tensors().get(0).size(0);
   }
 
+  /** μ, with the fixed parameters (first) when there are any. */
   @Override
   public Params mode() {
-    return mean;
+    return withFixed(mean);
   }
 
-  /** μ + σ ⊙ ε with ε = {@link #noise}(seed). */
+  /** μ + σ ⊙ ε with ε = {@link #noise}(seed), with the fixed parameters (first) when there are any. */
   @Override
   public Params sample(long seed) {
     Params eps = noise(seed);
-    return mean.mapNamed((n, m) -> Ops.add(m, Ops.mul(Ops.exp(logStd.get(n)), eps.get(n))));
+    return withFixed(mean.mapNamed((n, m) -> Ops.add(m, Ops.mul(Ops.exp(logStd.get(n)), eps.get(n)))));
   }
 
-  /** The standard-normal constants ε of a seed, μ's shapes, drawn in parameter order. */
+  private Params withFixed(Params gaussian) {
+    return fixed == null ? gaussian : fixed.withAll(gaussian);
+  }
+
+  /** The standard-normal constants ε of a seed, μ's shapes (Gaussian parameters only), drawn in parameter order. */
   public Params noise(long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
@@ -136,8 +185,15 @@ public final class DiagonalGaussianPosterior implements TaskPosterior {
     return sum(terms);
   }
 
-  /** log q(φ) per task, {@code [T]} (φ with the task axis). */
+  /**
+   * log q(φ) per task, {@code [T]} (φ with the task axis), of the Gaussian parameters: φ names exactly
+   * them, or (with fixed parameters) also the fixed ones, which are ignored.
+   */
   public Tensor logDensity(Params phi) {
+    if (fixed != null && phi.size() == mean.size() + fixed.size()) {
+      phi.requireSameNames(withFixed(mean));
+      phi = phi.subset(mean.names());
+    }
     mean.requireSameStructure(phi);
     List<Tensor> terms = new ArrayList<>();
     for (String n : mean.names()) {
