@@ -15,6 +15,7 @@ import org.bml.inference.particles.RbfKernel;
 import org.bml.inference.particles.Svgd;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Bayesian MAML (Yoon, Kim, Dia, Kim, Bengio &amp; Ahn, NeurIPS 2018, "Bayesian Model-Agnostic
@@ -27,7 +28,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <pre>  (1/T) Σ_τ Σ_m ‖Θ_n^{τ,m} − stopgrad(Θ_{n+s}^{τ,m})‖²</pre>
  *
  * where the leader Θ_{n+s} is s further SVGD steps from Θ_n on support ∪ query, held constant
- * (the paper's Algorithm 2). {@link Objective#QUERY_LOSS} instead scores each particle's query loss
+ * (the paper's Algorithm 2). As in the authors' code (github.com/jsikyoon/bmaml), the distance is over
+ * the network weights only: the log-precisions move by O(ε·P) per step, which would otherwise swamp
+ * the weights' O(ε) moves in the loss. The log-precision coordinates step with ε·{@link
+ * Config#precisionStepScale} (the authors' {@code lambda_lr}; 1 by default): the log λ gradient
+ * carries a P/2 term (P weights), so images need a scale like {@link #fisherPrecisionStepScale}.
+ * {@link Objective#QUERY_LOSS} instead scores each particle's query loss
  * (averaged over particles): with one particle, the {@link BmamlPosterior#negativeLoss} target and
  * ε = α, that is exactly MAML (property-tested).
  *
@@ -54,10 +60,22 @@ public final class Bmaml implements MetaLearner {
    * @param kernel the SVGD kernel
    * @param objective chaser or query loss
    * @param order how Θ_n is differentiated with respect to Θ_0 (never switched silently)
+   * @param precisionStepScale s ≥ 0 (finite): the log-precision coordinates (log γ, log λ) move by s
+   *     times their SVGD displacement, the weights by 1 (the authors' {@code lambda_lr}; 1 = plain SVGD)
    */
   public record Config(int particles, int innerSteps, double stepSize, int leaderSteps, RbfKernel kernel,
-      Objective objective, GradientOrder order) {
+      Objective objective, GradientOrder order, double precisionStepScale) {
+    /** Plain SVGD: the log-precisions step with ε like the weights (the authors' default {@code lambda_lr = 1}). */
+    public Config(int particles, int innerSteps, double stepSize, int leaderSteps, RbfKernel kernel,
+        Objective objective, GradientOrder order) {
+      this(particles, innerSteps, stepSize, leaderSteps, kernel, objective, order, 1.0);
+    }
+
     public Config {
+      if (!(precisionStepScale >= 0) || !Double.isFinite(precisionStepScale)) {
+        throw new IllegalArgumentException("Bmaml: precision step scale must be finite and >= 0, got "
+            + precisionStepScale);
+      }
       if (particles < 1) {
         throw new IllegalArgumentException("Bmaml: particle count must be >= 1, got " + particles);
       }
@@ -122,13 +140,70 @@ public final class Bmaml implements MetaLearner {
         posterior.logLikelihood(), theta -> prior, 1.0, 0);
   }
 
+  /**
+   * The step-size scale 2/P for the log-precision coordinates, P the network's weight count: the
+   * inverse Fisher information of log λ under N(w; 0, I/λ) (P/2), so that a step moves log λ by
+   * ε·(1 − λ‖w‖²/P + O(1/P)) whatever the model size (plain SVGD moves it by ~ε·P/2, which diverges
+   * for Conv-4's P ≈ 1.1·10⁵).
+   */
+  public static double fisherPrecisionStepScale(BmamlPosterior posterior) {
+    return 2.0 / posterior.weightCount();
+  }
+
   /** Θ_n: n SVGD steps from Θ_0 on the support set, per task (differentiable with respect to Θ_0). */
   public ParticlePosterior taskPosterior(Params meta, Data support, int steps) {
     List<Params> initial = initialParticles(meta);
     LogPrior prior = posterior.logPrior(initial.get(0).tensors().get(0).dtype());
-    ParticlePosterior q = svgd(steps, prior).run(initial, support, prior);
-    requireFinite(q.particles(), steps);
-    return q;
+    ParamLayout layout = ParamLayout.ofShapes(initial.get(0));
+    if (!scalesPrecisions(layout, steps)) {
+      ParticlePosterior q = svgd(steps, prior).run(initial, support, prior);
+      requireFinite(q.particles(), steps);
+      return q;
+    }
+    List<Tensor> rows = new ArrayList<>(initial.size());
+    for (Params p : initial) {
+      rows.add(layout.flattenShared(p));
+    }
+    Tensor start = rows.size() == 1 ? rows.get(0) : Ops.concat(0, rows);
+    return run(Ops.broadcastTo(Ops.unsqueeze(start, 0), support.tasks(), config.particles(), layout.size()), layout,
+        support, steps, prior);
+  }
+
+  private boolean scalesPrecisions(ParamLayout layout, int steps) {
+    return steps > 0 && config.precisionStepScale() != 1.0 && precisionMask(layout) != null;
+  }
+
+  // K steps from [T, M, P] particles; with a precision step scale s ≠ 1, each SVGD step's displacement of
+  // the log-precision coordinates is multiplied by s (recorded ops, so Θ_n stays differentiable in Θ_0).
+  private ParticlePosterior run(Tensor start, ParamLayout layout, Data data, int steps, LogPrior prior) {
+    if (!scalesPrecisions(layout, steps)) {
+      ParticlePosterior q = svgd(steps, prior).run(start, layout, data, prior);
+      requireFinite(q.particles(), steps);
+      return q;
+    }
+    Tensor mask = Tensor.constant(precisionMask(layout).castTo(start.dtype()).reshape(1, 1, layout.size()));
+    Svgd one = svgd(1, prior);
+    Tensor phi = start;
+    for (int k = 0; k < steps; k++) {
+      Tensor next = one.run(phi, layout, data, prior).particles();
+      // next + (s − 1)·mask∘(next − phi): weights take the SVGD step, precisions s times it.
+      phi = Ops.add(next, Ops.mulScalar(Ops.mul(mask, Ops.sub(next, phi)), config.precisionStepScale() - 1.0));
+    }
+    requireFinite(phi, steps);
+    return new ParticlePosterior(layout, phi);
+  }
+
+  /** 1 at the log-precision coordinates of a flat particle, 0 at the weights; null without precisions. */
+  private INDArray precisionMask(ParamLayout layout) {
+    double[] m = new double[layout.size()];
+    boolean any = false;
+    for (String n : List.of(BmamlPosterior.LOG_GAMMA, BmamlPosterior.LOG_LAMBDA)) {
+      if (layout.names().contains(n)) {
+        java.util.Arrays.fill(m, layout.offset(n), layout.offset(n) + layout.length(n), 1.0);
+        any = true;
+      }
+    }
+    return any ? Nd4j.createFromArray(m) : null;
   }
 
   // Diverged particles would otherwise surface as a NaN loss far from the cause.
@@ -144,15 +219,21 @@ public final class Bmaml implements MetaLearner {
   public Tensor leader(ParticlePosterior chaser, Data support, Data query) {
     Tensor start = chaser.particles().detach();
     LogPrior prior = posterior.logPrior(start.dtype());
-    Tensor leader = svgd(config.leaderSteps(), prior).run(start, chaser.layout(), BmamlEnsemble.join(support, query),
-        prior).particles().detach();
-    requireFinite(leader, config.leaderSteps());
-    return leader;
+    return run(start, chaser.layout(), BmamlEnsemble.join(support, query), config.leaderSteps(), prior).particles()
+        .detach();
   }
 
-  /** (1/T) Σ_τ Σ_m ‖Θ_n − leader‖² for a constant leader {@code [T, M, P]}. */
-  public static Tensor chaserLoss(ParticlePosterior chaser, Tensor leader) {
+  /**
+   * (1/T) Σ_τ Σ_m ‖w_n − w_leader‖² for a constant leader {@code [T, M, P]}, over the network weights
+   * (the log-precision coordinates are left out, as in the authors' code).
+   */
+  public Tensor chaserLoss(ParticlePosterior chaser, Tensor leader) {
     Tensor diff = Ops.sub(chaser.particles(), leader.detach());
+    INDArray precisions = precisionMask(chaser.layout());
+    if (precisions != null) {
+      INDArray weights = precisions.rsub(1.0).castTo(diff.dtype()).reshape(1, 1, chaser.layout().size());
+      diff = Ops.mul(diff, Tensor.constant(weights));
+    }
     return Ops.mean(Ops.sum(Ops.square(diff), false, 1, 2), false);
   }
 

@@ -43,9 +43,16 @@ public final class BmamlPosterior {
   private final Likelihood loss;
   private final double[] noisePrior; // {a, b} or null
   private final double[] weightPrior; // {a', b'} or null
+  private final double initialGamma; // NaN: the prior mean a/b
+  private final double initialLambda; // NaN: the prior mean a'/b'
 
   private BmamlPosterior(Model model, BmamlEnsemble.Output output, Likelihood loss, double[] noisePrior,
       double[] weightPrior) {
+    this(model, output, loss, noisePrior, weightPrior, Double.NaN, Double.NaN);
+  }
+
+  private BmamlPosterior(Model model, BmamlEnsemble.Output output, Likelihood loss, double[] noisePrior,
+      double[] weightPrior, double initialGamma, double initialLambda) {
     if (model == null || output == null || loss == null) {
       throw new IllegalArgumentException("BmamlPosterior: model, output kind and loss must be given");
     }
@@ -66,6 +73,23 @@ public final class BmamlPosterior {
     this.loss = loss;
     this.noisePrior = noisePrior;
     this.weightPrior = weightPrior;
+    this.initialGamma = initialGamma;
+    this.initialLambda = initialLambda;
+  }
+
+  /**
+   * The same posterior with the particles' initial precisions γ_0 and λ_0 (> 0, finite) instead of
+   * the prior means (the authors' sinusoid code starts at γ_0 = 100, λ_0 = 1 under Gamma(2, 0.2) and
+   * Gamma(2, 2) priors). An entry the posterior does not carry is ignored.
+   */
+  public BmamlPosterior withInitialPrecisions(double gamma, double lambda) {
+    for (double v : new double[] {gamma, lambda}) {
+      if (!(v > 0) || !Double.isFinite(v)) {
+        throw new IllegalArgumentException("BmamlPosterior: initial precisions must be positive and finite, got γ_0 = "
+            + gamma + ", λ_0 = " + lambda);
+      }
+    }
+    return new BmamlPosterior(model, output, loss, noisePrior, weightPrior, gamma, lambda);
   }
 
   /**
@@ -105,6 +129,19 @@ public final class BmamlPosterior {
     return loss;
   }
 
+  /** P, the number of network weights (the dimension of the weight prior N(0, I/λ)). */
+  public long weightCount() {
+    long count = 0;
+    for (long[] s : model.parameterShapes().values()) {
+      long n = 1;
+      for (long d : s) {
+        n *= d;
+      }
+      count += n;
+    }
+    return count;
+  }
+
   public boolean learnsNoise() {
     return noisePrior != null;
   }
@@ -127,18 +164,20 @@ public final class BmamlPosterior {
 
   /**
    * Particle m's initial values: the model's init under seed (seed, m), log γ and log λ at the log
-   * of their prior means a/b, all variables.
+   * of their prior means a/b (or of {@link #withInitialPrecisions}), all variables.
    */
   public Params initialParticle(long seed, int m, DataType dtype) {
     Params w = model.init(seed * 1_000_003L + m, dtype);
     LinkedHashMap<String, Tensor> all = new LinkedHashMap<>();
     w.entries().forEach(e -> all.put(e.getKey(), e.getValue()));
     if (noisePrior != null) {
-      all.put(LOG_GAMMA, Tensor.variable(Nd4j.valueArrayOf(ONE, Math.log(noisePrior[0] / noisePrior[1]), dtype),
+      all.put(LOG_GAMMA, Tensor.variable(Nd4j.valueArrayOf(ONE,
+          Math.log(Double.isNaN(initialGamma) ? noisePrior[0] / noisePrior[1] : initialGamma), dtype),
           LOG_GAMMA));
     }
     if (weightPrior != null) {
-      all.put(LOG_LAMBDA, Tensor.variable(Nd4j.valueArrayOf(ONE, Math.log(weightPrior[0] / weightPrior[1]), dtype),
+      all.put(LOG_LAMBDA, Tensor.variable(Nd4j.valueArrayOf(ONE,
+          Math.log(Double.isNaN(initialLambda) ? weightPrior[0] / weightPrior[1] : initialLambda), dtype),
           LOG_LAMBDA));
     }
     return Params.of(all);
@@ -169,15 +208,7 @@ public final class BmamlPosterior {
     }
     GammaPrecisionPrior lambdaPrior = gamma(weightPrior[0], weightPrior[1], LOG_LAMBDA, dtype);
     GammaPrecisionPrior gammaPrior = noisePrior == null ? null : gamma(noisePrior[0], noisePrior[1], LOG_GAMMA, dtype);
-    long count = 0;
-    for (long[] s : model.parameterShapes().values()) {
-      long n = 1;
-      for (long d : s) {
-        n *= d;
-      }
-      count += n;
-    }
-    double weights = count;
+    double weights = weightCount();
     return phi -> {
       long l = rows(phi);
       Tensor sq = null;
@@ -226,6 +257,7 @@ public final class BmamlPosterior {
   public String toString() {
     return "BmamlPosterior(" + output + (noisePrior == null ? "" : ", γ ~ Gamma(" + noisePrior[0] + ", "
         + noisePrior[1] + ")") + (weightPrior == null ? "" : ", λ ~ Gamma(" + weightPrior[0] + ", " + weightPrior[1]
-        + ")") + (noisePrior == null && weightPrior == null ? ", target −L" : "") + ")";
+        + ")") + (Double.isNaN(initialGamma) ? "" : ", γ_0 = " + initialGamma + ", λ_0 = " + initialLambda)
+        + (noisePrior == null && weightPrior == null ? ", target −L" : "") + ")";
   }
 }

@@ -33,19 +33,30 @@ import org.nd4j.linalg.learning.config.Adam;
  * (1/M) Σ_m N(f_m(x), 1/γ_m) with the learned noise precisions; for EMAML the members' range
  * [min_m f_m, max_m f_m] (M point masses, no noise model); MAML has a point prediction only.
  *
+ * <p>The same comparison through the command line (the README's figures) is {@code ./bml train
+ * --dataset bmaml-sinusoid --meta-batch 10 --iterations N --method bmaml --hp gamma-a=2 --hp gamma-b=0.2
+ * --hp lambda-a=2 --hp lambda-b=2} (and {@code --method emaml --hp particles=5}, {@code --method maml}),
+ * then {@code ./bml eval --checkpoint DIR --uncertainty --tasks 500}. Measured that way (6,000
+ * iterations each, M = 5, 10-shot, 1 inner step, Adam 1e-3, shared 2-core machine): test MSE after one
+ * step BMAML 2.63 ± 0.28, EMAML 2.45 ± 0.25, MAML 2.50 ± 0.26 (95% CIs over 500 tasks; the target
+ * variance is ≈ 4.2); 90% interval coverage BMAML 0.37 (learned noise, overconfident), EMAML 0.80 and
+ * MAML 0.74 (noise fitted to the support residuals). The paper trains for ~10⁵ iterations.
+ *
  * <p>Run: {@code java -cp hierarchical/target/test-classes:hierarchical/target/classes:$(cat /tmp/cp.txt)
  * org.bml.hierarchical.repro.BmamlSinusoidRepro [iterations] [shots] [particles]}.
  */
 public final class BmamlSinusoidRepro {
   public static void main(String[] args) {
-    int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+    int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 6000;
     int shots = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int particles = args.length > 2 ? Integer.parseInt(args[2]) : 5;
     SinusoidTasks train = new SinusoidTasks(SinusoidTasks.Config.bmaml(1000), shots, shots, DataType.FLOAT);
     SinusoidTasks test = train.unpooled();
     Mlp mlp = new Mlp(Activation.RELU, 1, 40, 40, 1);
     Likelihood mse = Likelihood.meanSquaredError(mlp);
-    Bmaml bmaml = new Bmaml(BmamlPosterior.gaussianRegression(mlp, 1.0, 0.1, 1.0, 0.1),
+    // The authors' hyper-priors (github.com/jsikyoon/bmaml: a_g = 2, b_g = 0.2, a_l = 2, b_l = 2); the
+    // particles start at the prior means γ = 10, λ = 1 (the authors start γ at 100), ε = 1e-3 as theirs.
+    Bmaml bmaml = new Bmaml(BmamlPosterior.gaussianRegression(mlp, 2.0, 0.2, 2.0, 2.0),
         new Bmaml.Config(particles, 1, 0.001, 1, RbfKernel.medianHeuristic(), Bmaml.Objective.CHASER,
             GradientOrder.SECOND));
     Emaml emaml = new Emaml(mlp, mse, BmamlEnsemble.Output.REGRESSION, particles, 1, 0.01, GradientOrder.SECOND);
