@@ -57,8 +57,9 @@ final class BayesianMethods {
         List.of(new Methods.Hyper("particles", "5", "M ≥ 1 SVGD particles"),
             new Methods.Hyper("target", "auto",
                 "SVGD target: gamma-priors (Gaussian/categorical likelihood, weights N(0, I/λ), Gamma hyper-priors; "
-                    + "the paper's), loss (−mean loss, no priors) or auto (gamma-priors for regression, loss for "
-                    + "images, where the weight prior's log λ step grows with the parameter count)"),
+                    + "the paper's), loss (−mean loss, no priors) or auto (gamma-priors; on images the log-precision "
+                    + "steps are scaled by 2/P, the inverse Fisher information of log λ, as the log λ gradient grows "
+                    + "with the parameter count P)"),
             new Methods.Hyper("epsilon", "auto",
                 "SVGD step size ε ≥ 0 (auto: inner-lr / support points per task for gamma-priors, whose "
                     + "likelihood sums over points; inner-lr for loss)"),
@@ -109,7 +110,7 @@ final class BayesianMethods {
   private static Bmaml bmaml(MethodContext c) {
     int particles = c.hp().integer("particles", 1);
     String target = c.hp().choice("target", "auto", "gamma-priors", "loss");
-    boolean priors = target.equals("auto") ? c.regression() : target.equals("gamma-priors");
+    boolean priors = !target.equals("loss");
     double epsilon = c.hp().isAuto("epsilon") ? (priors ? c.innerLr() / c.trainingSupport() : c.innerLr())
         : c.hp().nonNegative("epsilon");
     Bmaml.Objective objective = c.hp().choice("objective", "chaser", "query-loss").equals("chaser")
@@ -131,8 +132,10 @@ final class BayesianMethods {
     } else {
       posterior = BmamlPosterior.classification(m, la, lb);
     }
+    // Images: P ≈ 10⁵ weights make plain SVGD's log λ step ~ε·P/2 diverge; regression keeps the authors' scale 1.
+    double precisionStep = priors && !c.regression() ? Bmaml.fisherPrecisionStepScale(posterior) : 1.0;
     return new Bmaml(posterior, new Bmaml.Config(particles, c.innerSteps(), epsilon, leaderSteps, kernel, objective,
-        order(c)));
+        order(c), precisionStep));
   }
 
   private static Emaml emaml(MethodContext c) {
