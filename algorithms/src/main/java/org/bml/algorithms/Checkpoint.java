@@ -35,14 +35,25 @@ import org.nd4j.linalg.factory.Nd4j;
  * in the same folder, then a rename, so a crash never leaves a partial checkpoint), {@link #read}
  * back, and {@link #restoreInto} an optimizer built with the same method and configuration; training
  * then continues bit-identically on CPU.
+ *
+ * <p>{@code optimizerLayout} is {@link MetaOptimizer#layout()} (which updater owns which slice of
+ * θ and of the state), so a state saved under other parameter groups is refused rather than
+ * restored into the wrong slices. It is null for files written before parameter groups existed
+ * (key absent, same format): their state is one updater's over all of θ.
  */
 public record Checkpoint(INDArray params, INDArray updaterState, int iteration, Map<String, String> config,
-    Map<String, String> provenance) {
+    Map<String, String> provenance, String optimizerLayout) {
   private static final String FORMAT = "bml-checkpoint-1";
 
   public Checkpoint {
     config = Collections.unmodifiableMap(new TreeMap<>(config));
     provenance = Collections.unmodifiableMap(new TreeMap<>(provenance));
+  }
+
+  /** A checkpoint without a recorded optimizer layout (one updater over all of θ). */
+  public Checkpoint(INDArray params, INDArray updaterState, int iteration, Map<String, String> config,
+      Map<String, String> provenance) {
+    this(params, updaterState, iteration, config, provenance, null);
   }
 
   /** Copies the optimizer's current state (detached from every memory scope). */
@@ -55,14 +66,26 @@ public record Checkpoint(INDArray params, INDArray updaterState, int iteration, 
     prov.put("seed", Long.toString(seed));
     prov.put("backend", Nd4j.getBackend().getClass().getSimpleName());
     prov.put("dtype", p.dataType().toString());
-    return new Checkpoint(p, s, optimizer.iteration(), config, prov);
+    return new Checkpoint(p, s, optimizer.iteration(), config, prov, optimizer.layout());
   }
 
-  /** Puts parameters, updater state and iteration back into an optimizer of the same shape. */
+  /**
+   * Puts parameters, updater state and iteration back into an optimizer of the same shape and
+   * optimizer layout.
+   */
   public void restoreInto(MetaOptimizer optimizer) {
     if (optimizer.flatParams().dataType() != params.dataType()) {
       throw new IllegalArgumentException("checkpoint holds " + params.dataType() + " parameters, the model uses "
           + optimizer.flatParams().dataType());
+    }
+    if (optimizerLayout == null && optimizer.segmentCount() > 1) {
+      throw new IllegalArgumentException("checkpoint holds one updater's state over all parameters (written before "
+          + "parameter groups), but this optimizer has " + optimizer.segmentCount() + " groups ("
+          + optimizer.layout() + ")");
+    }
+    if (optimizerLayout != null && !optimizerLayout.equals(optimizer.layout())) {
+      throw new IllegalArgumentException("checkpoint's optimizer state has layout " + optimizerLayout
+          + ", this optimizer's is " + optimizer.layout() + " (other parameter groups or updaters)");
     }
     optimizer.restore(params, updaterState, iteration);
   }
@@ -79,6 +102,9 @@ public record Checkpoint(INDArray params, INDArray updaterState, int iteration, 
         meta.setProperty("format", FORMAT);
         meta.setProperty("iteration", Integer.toString(iteration));
         meta.setProperty("hasUpdaterState", Boolean.toString(updaterState != null));
+        if (optimizerLayout != null) {
+          meta.setProperty("optimizerLayout", optimizerLayout);
+        }
         config.forEach((k, v) -> meta.setProperty("config." + k, v));
         provenance.forEach((k, v) -> meta.setProperty("provenance." + k, v));
         zip.putNextEntry(new ZipEntry("meta.properties"));
@@ -155,7 +181,7 @@ public record Checkpoint(INDArray params, INDArray updaterState, int iteration, 
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("checkpoint " + file + ": bad iteration '" + meta.getProperty("iteration") + "'");
     }
-    return new Checkpoint(p, s, it, config, prov);
+    return new Checkpoint(p, s, it, config, prov, meta.getProperty("optimizerLayout"));
   }
 
   /** Throws unless this checkpoint's configuration has the given values (e.g. method, model widths). */

@@ -192,6 +192,7 @@ final class EvalCommand implements Callable<Integer> {
       line.put("iteration", loaded.checkpoint().iteration());
       line.put("method", config.method());
       line.put("regularizer", config.regularizer());
+      line.put("outer_optimizer", config.outerOptimizer());
       line.put("dataset", config.dataset());
       line.put("split", lakeRuns ? "lake-runs" : split);
       Datasets.Episode e = override.apply(config);

@@ -8,7 +8,6 @@ import org.bml.core.model.Params;
 import org.bml.core.optim.MetaOptimizer;
 import org.bml.datasets.DatasetException;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.schedule.ISchedule;
 
@@ -75,16 +74,20 @@ final class Experiment {
     return new Experiment(config, d, ctx, learner, episode);
   }
 
-  /** The outer optimizer: Adam with the configured rate and schedule, clipping, seeded initial θ. */
+  /**
+   * The outer optimizer: the {@code --outer-optimizer} updaters (per parameter group) with the
+   * configured rate and schedule, clipping, seeded initial θ.
+   */
   MetaOptimizer newOptimizer() {
     ISchedule schedule = Schedules.parse(config.lrSchedule(), config.outerLr(), config.iterations());
-    Adam adam = schedule == null ? new Adam(config.outerLr()) : new Adam(schedule);
-    return new MetaOptimizer(learner.initialize(config.seed(), DataType.FLOAT), adam, config.clip());
+    Params init = learner.initialize(config.seed(), DataType.FLOAT);
+    return new MetaOptimizer(init,
+        OuterOptimizers.updaters(config.outerOptimizer(), init.names(), config.outerLr(), schedule), config.clip());
   }
 
-  /** The learning rate the optimizer uses at an iteration. */
+  /** The learning rate the optimizer uses at an iteration (every group shares rate and schedule). */
   static double learningRate(MetaOptimizer opt, long iteration) {
-    return ((Adam) opt.config()).getLearningRate(Math.toIntExact(iteration), 0);
+    return opt.updaters().values().iterator().next().getLearningRate(Math.toIntExact(iteration), 0);
   }
 
   /** A checkpoint's file: the path itself, or {@value #CHECKPOINT} inside it when it is a directory. */

@@ -36,6 +36,12 @@ import org.bml.regularizers.WeightRegularizer;
  * </ul>
  * The inner loop is second order for {@code maml} and {@code anil} (unless {@code --hp order=first}),
  * first order for {@code fomaml}.
+ *
+ * <p>Defaults follow the authors' sinusoid notebook, whose optimisers decide the result (see
+ * {@code hierarchical/.../repro/MrMamlSinusoidRepro}): MR-MAML(W)'s σ is fixed
+ * ({@code learn-std=false}) and {@code --outer-optimizer auto} picks the notebook's sign descent
+ * ({@link OuterOptimizers}). With Adam and a learned σ, MR-MAML(W) memorises the non-mutually-
+ * exclusive sinusoid tasks as MAML does.
  */
 final class MrMamlRegularizers {
   /** Hidden width of MR-MAML(W)'s sinusoid encoder. */
@@ -54,8 +60,10 @@ final class MrMamlRegularizers {
         "MR-MAML(W): stochastic non-adapted weights with β·KL(q(θ) ‖ N(0, I)) (Yin et al. 2020)",
         new LinkedHashSet<>(List.of("maml", "fomaml", "anil")),
         List.of(new Methods.Hyper("beta", "5e-5", "β ≥ 0, weight of the KL of the stochastic weights (summed)"),
-            new Methods.Hyper("init-log-std", "-11.5129", "initial log θ_σ of every stochastic entry (≈ log 1e-5, the "
-                + "paper's σ0)"),
+            new Methods.Hyper("init-log-std", "-11.5129", "log θ_σ of every stochastic entry, fixed or initial "
+                + "(≈ log 1e-5, the paper's σ0)"),
+            new Methods.Hyper("learn-std", "false", "whether log θ_σ is meta-learned; false: σ = exp(init-log-std) "
+                + "fixed, as in the authors' notebook (its σ = ε + softplus(ρ), ρ ≈ −50, gets no gradient)"),
             new Methods.Hyper("stochastic", "weights",
                 "which non-adapted parameters are stochastic: weights (matrices and kernels) or all")),
         MrMamlRegularizers::weights));
@@ -80,6 +88,7 @@ final class MrMamlRegularizers {
     double beta = c.hp().nonNegative("beta");
     double initLogStd = c.hp().real("init-log-std", false);
     boolean all = c.hp().choice("stochastic", "weights", "all").equals("all");
+    boolean learnStd = c.hp().bool("learn-std");
     Model net;
     List<String> adapted;
     if (c.regression() && !c.method().equals("anil")) {
@@ -98,8 +107,9 @@ final class MrMamlRegularizers {
         stochastic.add(n);
       }
     }
-    return new MrMamlWeights(net, c.likelihood(net), adapted, new WeightRegularizer(stochastic, beta, initLogStd),
-        c.innerSteps(), c.innerLr(), order(c));
+    WeightRegularizer regularizer = learnStd ? new WeightRegularizer(stochastic, beta, initLogStd)
+        : WeightRegularizer.fixedStd(stochastic, beta, initLogStd);
+    return new MrMamlWeights(net, c.likelihood(net), adapted, regularizer, c.innerSteps(), c.innerLr(), order(c));
   }
 
   private static MetaLearner activations(MetaLearner base, MethodContext c) {

@@ -11,14 +11,19 @@ import java.util.TreeMap;
  * @param omniglotSplit the Omniglot class split ({@code maml} or {@code vinyals}); "-" for regression
  * @param ways classes per episode; 1 for regression
  * @param chunk tasks per forward/backward pass (gradients accumulated over a meta-batch)
+ * @param outerOptimizer the resolved {@code --outer-optimizer} SPEC ({@link OuterOptimizers}), never {@code auto}
  * @param clip global gradient-norm clipping threshold, 0 = off
  * @param hp the method's own hyperparameters, defaults included
  */
 public record RunConfig(String method, String regularizer, String dataset, String omniglotSplit, int ways, int shots,
-    int queries, int innerSteps, double innerLr, double outerLr, int metaBatch, int chunk, int iterations, long seed,
-    double clip, String lrSchedule, Map<String, String> hp) {
-  /** Version of this key layout, recorded so that a later layout can tell old checkpoints apart. */
-  static final String LAYOUT = "1";
+    int queries, int innerSteps, double innerLr, double outerLr, String outerOptimizer, int metaBatch, int chunk,
+    int iterations, long seed, double clip, String lrSchedule, Map<String, String> hp) {
+  /**
+   * Version of this key layout, recorded so that a later layout can tell old checkpoints apart.
+   * 2 added {@code outer-optimizer} and MR-MAML(W)'s {@code hp.learn-std}; layout 1 runs used Adam
+   * and a learned σ, and read back as such.
+   */
+  static final String LAYOUT = "2";
   private static final String HP = "hp.";
 
   public RunConfig {
@@ -63,6 +68,7 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
     atLeast("--inner-steps", innerSteps, 1);
     positive("--inner-lr", innerLr);
     positive("--outer-lr", outerLr);
+    OuterOptimizers.parse(outerOptimizer);
     atLeast("--meta-batch", metaBatch, 1);
     if (chunk < 1 || chunk > metaBatch) {
       throw new BadInputException("--chunk must be in 1..--meta-batch (" + metaBatch + "), got " + chunk);
@@ -133,6 +139,7 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
     m.put("inner-steps", Integer.toString(innerSteps));
     m.put("inner-lr", Double.toString(innerLr));
     m.put("outer-lr", Double.toString(outerLr));
+    m.put("outer-optimizer", outerOptimizer);
     m.put("meta-batch", Integer.toString(metaBatch));
     m.put("chunk", Integer.toString(chunk));
     m.put("iterations", Integer.toString(iterations));
@@ -149,9 +156,10 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
       throw new BadInputException("checkpoint " + source + " was not written by ./bml train (its configuration has no "
           + "method/layout)");
     }
-    if (!LAYOUT.equals(m.get("layout"))) {
+    boolean layout1 = "1".equals(m.get("layout"));
+    if (!LAYOUT.equals(m.get("layout")) && !layout1) {
       throw new BadInputException("checkpoint " + source + " has configuration layout " + m.get("layout")
-          + "; this bml reads layout " + LAYOUT);
+          + "; this bml reads layouts 1 and " + LAYOUT);
     }
     Map<String, String> hp = new TreeMap<>();
     m.forEach((k, v) -> {
@@ -159,12 +167,23 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
         hp.put(k.substring(HP.length()), v);
       }
     });
+    String outerOptimizer;
+    if (layout1) {
+      // Before layout 2 every run used Adam, and MR-MAML(W) learned log σ.
+      outerOptimizer = "adam";
+      if ("mr-w".equals(m.get("regularizer"))) {
+        hp.putIfAbsent("learn-std", "true");
+      }
+    } else {
+      outerOptimizer = need(m, "outer-optimizer", source);
+    }
     try {
       return new RunConfig(need(m, "method", source), need(m, "regularizer", source), need(m, "dataset", source),
           need(m, "omniglot-split", source), Integer.parseInt(need(m, "ways", source)),
           Integer.parseInt(need(m, "shots", source)), Integer.parseInt(need(m, "queries", source)),
           Integer.parseInt(need(m, "inner-steps", source)), Double.parseDouble(need(m, "inner-lr", source)),
-          Double.parseDouble(need(m, "outer-lr", source)), Integer.parseInt(need(m, "meta-batch", source)),
+          Double.parseDouble(need(m, "outer-lr", source)), outerOptimizer,
+          Integer.parseInt(need(m, "meta-batch", source)),
           Integer.parseInt(need(m, "chunk", source)), Integer.parseInt(need(m, "iterations", source)),
           Long.parseLong(need(m, "seed", source)), Double.parseDouble(need(m, "clip", source)),
           need(m, "lr-schedule", source), hp);

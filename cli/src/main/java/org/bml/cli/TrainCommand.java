@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ./bml train}: meta-trains a method on a data set with Adam, writing progress to stderr,
+ * {@code ./bml train}: meta-trains a method on a data set (outer updater per
+ * {@code --outer-optimizer}, {@link OuterOptimizers}), writing progress to stderr,
  * metrics to {@code DIR/metrics.jsonl} and atomic checkpoints to {@code DIR/checkpoint.bml}.
  *
  * <p>Everything is validated (names, values, data, checkpoint) before the output directory is
@@ -46,7 +47,8 @@ import picocli.CommandLine.Spec;
         "      --queries 5 --out runs/proto20",
         "  ./bml train --method platipus --dataset sine-and-line --out runs/platipus",
         "  ./bml train --method maml --regularizer mr-w --dataset nonmutex-sinusoid \\",
-        "      --meta-batch 1 --iterations 15000 --out runs/mr-w", ""})
+        "      --meta-batch 1 --iterations 15000 --out runs/mr-w",
+        "      (the MR-MAML notebook's setting: sign descent, sigma fixed at 1e-5)", ""})
 final class TrainCommand implements Callable<Integer> {
   /**
    * Test-only: called after each successful optimizer step (iteration, optimizer), e.g. to corrupt
@@ -89,8 +91,16 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--inner-lr", paramLabel = "ALPHA", description = "adaptation step size (default*)")
   Double innerLr;
 
-  @Option(names = "--outer-lr", paramLabel = "BETA", description = "Adam learning rate (default 0.001)")
+  @Option(names = "--outer-lr", paramLabel = "BETA", description = "outer learning rate (default 0.001)")
   Double outerLr;
+
+  @Option(names = "--outer-optimizer", paramLabel = "SPEC",
+      description = "outer updater: adam, sign (lr*g/(|g|+1e-7): Adam with beta1=beta2=0, i.e. a fresh Adam every "
+          + "step, as the MR-MAML authors' sinusoid notebook), per parameter group PREFIX=KIND,...[,KIND] (first "
+          + "matching name prefix wins, e.g. encoder=sign,decoder=adam), or auto: sign for mr-w and "
+          + "encoder=sign,decoder=adam for mr-a on regression with maml/fomaml (the notebook's), else adam "
+          + "(default auto; kept on --resume)")
+  String outerOptimizer;
 
   @Option(names = "--meta-batch", paramLabel = "T", description = "tasks per meta-iteration (default*)")
   Integer metaBatch;
@@ -379,7 +389,7 @@ final class TrainCommand implements Callable<Integer> {
       cfg.put("run.val-tasks", Integer.toString(valTasks));
       cfg.put("run.checkpoint-every", Integer.toString(checkpointEvery));
       cfg.put("run.log-every", Integer.toString(logEvery));
-      new Checkpoint(params, state, Math.toIntExact(iteration), cfg, prov)
+      new Checkpoint(params, state, Math.toIntExact(iteration), cfg, prov, opt.layout())
           .write(dir.resolve(Experiment.CHECKPOINT));
       lastWritten = iteration;
     }
@@ -437,11 +447,15 @@ final class TrainCommand implements Callable<Integer> {
     // Images default to one task per pass (a Conv-4 task's second-order tape is ~0.8 GB); a method
     // whose loss does not decompose over tasks gets its whole meta-batch (see call()).
     int ch = chunk != null ? chunk : d.images() ? 1 : mb;
-    return new RunConfig(method == null ? "maml" : method, regularizer == null ? "none" : regularizer, ds,
+    String m = method == null ? "maml" : method;
+    String r = regularizer == null ? "none" : regularizer;
+    return new RunConfig(m, r, ds,
         d.images() ? (omniglotSplit == null ? "maml" : omniglotSplit) : "-",
         d.images() ? (ways == null ? def.ways() : ways) : 1, shots == null ? def.shots() : shots,
         queries == null ? def.queries() : queries, innerSteps == null ? 1 : innerSteps,
-        innerLr == null ? def.innerLr() : innerLr, outerLr == null ? 1e-3 : outerLr, mb, ch,
+        innerLr == null ? def.innerLr() : innerLr, outerLr == null ? 1e-3 : outerLr,
+        OuterOptimizers.resolve(outerOptimizer == null ? OuterOptimizers.AUTO : outerOptimizer.strip(), m, r,
+            !d.images()), mb, ch,
         iterations == null ? def.iterations() : iterations, seed == null ? 1 : seed, clip == null ? 0 : clip,
         lrSchedule == null ? "constant" : lrSchedule, hp == null ? Map.of() : hp);
   }
@@ -464,6 +478,11 @@ final class TrainCommand implements Callable<Integer> {
     same("--meta-batch", metaBatch, s.metaBatch(), file);
     same("--chunk", chunk, s.chunk(), file);
     same("--seed", seed, s.seed(), file);
+    if (outerOptimizer != null) {
+      // The updaters' state is only meaningful for the updaters that produced it.
+      same("--outer-optimizer", OuterOptimizers.resolve(outerOptimizer.strip(), s.method(), s.regularizer(),
+          !s.datasetEntry().images()), s.outerOptimizer(), file);
+    }
     if (hp != null) {
       for (Map.Entry<String, String> e : hp.entrySet()) {
         same("--hp " + e.getKey(), e.getValue().strip(), s.hp().get(e.getKey()), file);
@@ -474,7 +493,7 @@ final class TrainCommand implements Callable<Integer> {
     double cl = changed("--clip", clip, s.clip(), err);
     String sched = changed("--lr-schedule", lrSchedule, s.lrSchedule(), err);
     return new RunConfig(s.method(), s.regularizer(), s.dataset(), s.omniglotSplit(), s.ways(), s.shots(), s.queries(),
-        s.innerSteps(), s.innerLr(), lr, s.metaBatch(), s.chunk(), it, s.seed(), cl, sched, s.hp());
+        s.innerSteps(), s.innerLr(), lr, s.outerOptimizer(), s.metaBatch(), s.chunk(), it, s.seed(), cl, sched, s.hp());
   }
 
   private static void same(String option, Object given, Object saved, Path file) {
@@ -495,13 +514,13 @@ final class TrainCommand implements Callable<Integer> {
 
   private static RunConfig withHp(RunConfig c, Map<String, String> hp) {
     return new RunConfig(c.method(), c.regularizer(), c.dataset(), c.omniglotSplit(), c.ways(), c.shots(), c.queries(),
-        c.innerSteps(), c.innerLr(), c.outerLr(), c.metaBatch(), c.chunk(), c.iterations(), c.seed(), c.clip(),
+        c.innerSteps(), c.innerLr(), c.outerLr(), c.outerOptimizer(), c.metaBatch(), c.chunk(), c.iterations(), c.seed(), c.clip(),
         c.lrSchedule(), hp);
   }
 
   private static RunConfig withChunk(RunConfig c, int chunk) {
     return new RunConfig(c.method(), c.regularizer(), c.dataset(), c.omniglotSplit(), c.ways(), c.shots(), c.queries(),
-        c.innerSteps(), c.innerLr(), c.outerLr(), c.metaBatch(), chunk, c.iterations(), c.seed(), c.clip(),
+        c.innerSteps(), c.innerLr(), c.outerLr(), c.outerOptimizer(), c.metaBatch(), chunk, c.iterations(), c.seed(), c.clip(),
         c.lrSchedule(), c.hp());
   }
 

@@ -64,6 +64,35 @@ class MrMamlTest {
   }
 
   /**
+   * σ fixed (learn-std=false): the meta-gradient with respect to θ_μ and the head equals the
+   * learned-σ method's at log θ_σ = log σ0 with the same θ sample (max abs diff ≤ 1e-14), and
+   * matches central differences (rel err ≤ 1e-7); no log σ meta-parameters exist.
+   */
+  @Test
+  void weightsWithFixedStdGiveTheLearnedMethodsMeanGradient() {
+    Data support = data(31, 3, 5, 2);
+    Data query = data(32, 3, 4, 2);
+    List<String> body = MrMamlWeights.notAdapted(NET, HEAD);
+    MrMamlWeights fixed = new MrMamlWeights(NET, MSE, HEAD, WeightRegularizer.fixedStd(body, 0.05, -1.5), 2, 0.2,
+        GradientOrder.SECOND);
+    MrMamlWeights learned = MrMamlWeights.create(NET, MSE, HEAD, 0.05, -1.5, 2, 0.2, GradientOrder.SECOND);
+    Params metaFixed = fixed.initialize(7, DataType.DOUBLE);
+    Params metaLearned = learned.initialize(7, DataType.DOUBLE);
+    assertEquals(NET.init(7, DataType.DOUBLE).names(), metaFixed.names());
+    List<Tensor> gf = org.bml.core.autodiff.Autodiff.grad(List.of(fixed.metaLoss(metaFixed, support, query, 5)), null,
+        metaFixed.tensors(), false, true);
+    List<Tensor> gl = org.bml.core.autodiff.Autodiff.grad(List.of(learned.metaLoss(metaLearned, support, query, 5)),
+        null, metaLearned.tensors(), false, true);
+    for (int i = 0; i < metaFixed.size(); i++) {
+      String n = metaFixed.names().get(i);
+      double diff = gf.get(i).value().sub(gl.get(metaLearned.names().indexOf(n)).value()).amaxNumber().doubleValue();
+      assertTrue(diff <= 1e-14, n + ": |Δ∇| = " + diff);
+    }
+    double err = fdError(fixed, metaFixed, support, query, 5);
+    assertTrue(err <= 1e-7, "fixed-σ MR-MAML(W) meta-gradient vs central differences: rel err " + err);
+  }
+
+  /**
    * ∇ of query loss + β·KL(q(z | x) ‖ N(0, I)) (KL on support and query points, so both encodings'
    * KL terms are checked) through the sampled activations and 2 inner steps: rel err ≤ 1e-7.
    */

@@ -30,6 +30,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * closed form between diagonal Gaussians ({@link DiagonalGaussian#klDivergence} against
  * {@link StandardNormal}).
  *
+ * <p>{@link #fixedStd} keeps θ_σ = exp(log σ0) fixed: no log θ_σ meta-parameters, q(θ) =
+ * N(θ_μ, σ0² I) with only θ_μ learned, and β·KL(q ‖ N(0, I)) then acts on θ_μ as weight decay
+ * (gradient β·θ_μ). This is what the authors' sinusoid notebook trains: its θ_σ = ε +
+ * softplus(ρ) with ρ ≈ −50 gets no gradient, so σ stays at its initial ≈ 1e-5.
+ *
  * <p>{@link #zeroVariance} asks for exact zero variance: no log θ_σ tensors, θ = θ_μ bit for bit,
  * and β must be 0 (KL of a point mass to N(0, I) is infinite). The method then is the plain
  * point-estimate meta-learner with the same adapted/non-adapted split.
@@ -41,7 +46,17 @@ public final class WeightRegularizer {
   private final List<String> names;
   private final double beta;
   private final double initialLogStd;
-  private final boolean zeroVariance;
+  private final Mode mode;
+
+  /** How θ_σ is treated. */
+  private enum Mode {
+    /** log θ_σ is a meta-parameter. */
+    LEARNED,
+    /** θ_σ = exp(initial log σ), a constant. */
+    FIXED,
+    /** θ = θ_μ exactly. */
+    ZERO
+  }
 
   /**
    * @param stochastic the parameters made stochastic (non-empty, no duplicates)
@@ -50,19 +65,31 @@ public final class WeightRegularizer {
    *     close to the deterministic model
    */
   public WeightRegularizer(Collection<String> stochastic, double beta, double initialLogStd) {
-    this(stochastic, beta, initialLogStd, false);
+    this(stochastic, beta, initialLogStd, Mode.LEARNED);
   }
 
-  private WeightRegularizer(Collection<String> stochastic, double beta, double initialLogStd, boolean zeroVariance) {
+  private WeightRegularizer(Collection<String> stochastic, double beta, double initialLogStd, Mode mode) {
     this.names = distinct(stochastic);
     this.beta = Checks.beta("WeightRegularizer", beta);
-    this.initialLogStd = Checks.finite("WeightRegularizer", "initial log σ", initialLogStd);
-    this.zeroVariance = zeroVariance;
+    this.initialLogStd = Checks.finite("WeightRegularizer", mode == Mode.FIXED ? "log σ" : "initial log σ",
+        initialLogStd);
+    this.mode = mode;
+  }
+
+  /**
+   * θ_σ fixed at exp(logStd) for every stochastic entry: θ_μ are the only meta-parameters (no
+   * log θ_σ tensors).
+   *
+   * @param beta β ≥ 0, the weight of KL(q(θ) ‖ N(0, I))
+   * @param logStd log θ_σ (finite)
+   */
+  public static WeightRegularizer fixedStd(Collection<String> stochastic, double beta, double logStd) {
+    return new WeightRegularizer(stochastic, beta, logStd, Mode.FIXED);
   }
 
   /** Exact zero variance (θ = θ_μ, no log σ tensors) and β = 0: the degenerate, deterministic case. */
   public static WeightRegularizer zeroVariance(Collection<String> stochastic) {
-    return new WeightRegularizer(stochastic, 0.0, 0.0, true);
+    return new WeightRegularizer(stochastic, 0.0, 0.0, Mode.ZERO);
   }
 
   /**
@@ -100,22 +127,28 @@ public final class WeightRegularizer {
   }
 
   public boolean isZeroVariance() {
-    return zeroVariance;
+    return mode == Mode.ZERO;
+  }
+
+  /** Whether log θ_σ are meta-parameters (false for {@link #fixedStd} and {@link #zeroVariance}). */
+  public boolean learnsStd() {
+    return mode == Mode.LEARNED;
   }
 
   /** Whether {@link #penalty} can be nonzero (then the meta-loss has a term shared by all tasks). */
   public boolean penalises() {
-    return !zeroVariance && beta > 0;
+    return mode != Mode.ZERO && beta > 0;
   }
 
   /**
    * Meta-parameters from model parameters: θ_μ = the given values, plus log θ_σ = the initial
-   * value (as variables) for each stochastic parameter; nothing added for zero variance.
+   * value (as variables) for each stochastic parameter; nothing added for a fixed σ or zero
+   * variance.
    */
   public Params initialize(Params model) {
     Checks.nonNull("WeightRegularizer", "model parameters", model);
     requireNames(model);
-    if (zeroVariance) {
+    if (mode != Mode.LEARNED) {
       return model;
     }
     LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
@@ -149,15 +182,18 @@ public final class WeightRegularizer {
    */
   public Params sample(Params meta, long seed) {
     Params mean = mean(meta);
-    if (zeroVariance) {
+    if (mode == Mode.ZERO) {
       return mean;
     }
     return mean.withAll(posterior(meta).sample(seed));
   }
 
-  /** q(θ) = N(θ_μ, diag exp(2 log θ_σ)) over the stochastic parameters. */
+  /**
+   * q(θ) = N(θ_μ, diag exp(2 log θ_σ)) over the stochastic parameters; for a fixed σ, log θ_σ is
+   * the constant log σ0.
+   */
   public DiagonalGaussian posterior(Params meta) {
-    if (zeroVariance) {
+    if (mode == Mode.ZERO) {
       throw new IllegalStateException("WeightRegularizer: zero variance has no Gaussian q(θ) (it is a point mass)");
     }
     requireNames(meta);
@@ -165,6 +201,11 @@ public final class WeightRegularizer {
     List<Tensor> logVar = new ArrayList<>();
     for (String n : names) {
       Tensor m = meta.get(n);
+      if (mode == Mode.FIXED) {
+        mu.add(m);
+        logVar.add(Tensor.constant(Nd4j.valueArrayOf(m.shape(), 2 * initialLogStd, m.dtype())));
+        continue;
+      }
       Tensor ls = meta.get(logStdName(n));
       if (!java.util.Arrays.equals(m.shape(), ls.shape())) {
         throw new IllegalArgumentException("WeightRegularizer: '" + logStdName(n) + "' has shape "
@@ -206,9 +247,9 @@ public final class WeightRegularizer {
     StringBuilder b = new StringBuilder();
     for (String n : names) {
       INDArray mu = meta.get(n).value();
-      INDArray ls = meta.get(logStdName(n)).value();
+      double maxLogStd = mode == Mode.FIXED ? initialLogStd : meta.get(logStdName(n)).value().maxNumber().doubleValue();
       b.append(String.format("'%s': max |θ_μ| = %.4g, max log θ_σ = %.4g; ", n, mu.amaxNumber().doubleValue(),
-          ls.maxNumber().doubleValue()));
+          maxLogStd));
     }
     return b.append("reduce the learning rate or β, or clip gradients").toString();
   }
@@ -219,7 +260,7 @@ public final class WeightRegularizer {
         throw new IllegalArgumentException("WeightRegularizer: stochastic parameter '" + n
             + "' is not among the parameters " + p.names());
       }
-      if (!zeroVariance && isLogStd(n)) {
+      if (mode != Mode.ZERO && isLogStd(n)) {
         throw new IllegalArgumentException("WeightRegularizer: '" + n + "' is itself a log σ tensor");
       }
     }
@@ -253,7 +294,10 @@ public final class WeightRegularizer {
 
   @Override
   public String toString() {
-    return "WeightRegularizer(" + names + (zeroVariance ? ", zero variance" : ", β=" + beta
-        + ", log σ0=" + initialLogStd) + ")";
+    return "WeightRegularizer(" + names + switch (mode) {
+      case ZERO -> ", zero variance";
+      case FIXED -> ", β=" + beta + ", fixed log σ=" + initialLogStd;
+      case LEARNED -> ", β=" + beta + ", log σ0=" + initialLogStd;
+    } + ")";
   }
 }

@@ -72,6 +72,34 @@ class WeightRegularizerTest {
     assertTrue(!r.penalises());
   }
 
+  /**
+   * A fixed σ: no log σ meta-parameters; samples, KL and penalty equal the learned-σ regulariser's
+   * at log σ = log σ0 (same seed), and the penalty's gradient is β·θ_μ (weight decay), exactly in float64.
+   */
+  @Test
+  void fixedStdIsTheLearnedFormWithConstantSigma() {
+    double logStd = -2.3;
+    WeightRegularizer fixed = WeightRegularizer.fixedStd(BODY, 0.4, logStd);
+    WeightRegularizer learned = new WeightRegularizer(BODY, 0.4, logStd);
+    Params init = NET.init(5, DataType.DOUBLE);
+    Params metaFixed = fixed.initialize(init);
+    Params metaLearned = learned.initialize(init);
+    assertEquals(init.names(), metaFixed.names(), "no log σ tensors for a fixed σ");
+    assertTrue(!fixed.learnsStd() && learned.learnsStd() && fixed.penalises() && !fixed.isZeroVariance());
+    Params a = fixed.sample(metaFixed, 17);
+    Params b = learned.sample(metaLearned, 17);
+    for (String n : init.names()) {
+      assertEquals(b.get(n).value(), a.get(n).value(), n);
+    }
+    assertEquals(learned.kl(metaLearned).item(), fixed.kl(metaFixed).item(), 1e-12);
+    Tensor w = metaFixed.get(Mlp.weight(0));
+    Tensor g = Autodiff.grad(fixed.penalty(metaFixed), w, false);
+    assertTrue(g.value().equalsWithEps(w.value().mul(0.4), 1e-15), g.value().toString());
+    assertTrue(fixed.toString().contains("fixed log σ=-2.3"), fixed.toString());
+    assertMessage(IllegalArgumentException.class, () -> WeightRegularizer.fixedStd(BODY, 1, Double.NaN), "log σ");
+    assertMessage(IllegalArgumentException.class, () -> WeightRegularizer.fixedStd(BODY, -1, -5), "β must be");
+  }
+
   @Test
   void badInputIsRejectedClearly() {
     assertMessage(IllegalArgumentException.class, () -> new WeightRegularizer(BODY, -0.1, -5), "β must be finite and >= 0, got -0.1");

@@ -75,7 +75,19 @@ import org.nd4j.linalg.learning.config.Sgd;
  * MR-MAML(A) (Adam)                  0.498 ± 0.108             0.515
  * </pre>
  *
- * Options {@code opt.<part>=adam|fresh|frozen} choose per method and part (enc = encoder,
+ * From the command line the same settings are the defaults ({@code --outer-optimizer auto}: sign
+ * descent for mr-w, {@code encoder=sign,decoder=adam} for mr-a; mr-w's {@code learn-std=false}):
+ *
+ * <pre>
+ * ./bml train --method maml --regularizer none|mr-w --dataset nonmutex-sinusoid --meta-batch 1 --iterations 15000 --out DIR
+ * ./bml train --method maml --regularizer mr-a --dataset nonmutex-sinusoid --meta-batch 1 --iterations 10000 --out DIR
+ * ./bml eval --checkpoint DIR --shots 5 --queries 200 --steps 0,100 --tasks 600
+ * </pre>
+ *
+ * which measured (seed 1, 600 test tasks) MAML 0.783 ± 0.101, MR-MAML(W) 0.161 ± 0.042,
+ * MR-MAML(A) 0.387 ± 0.058 after 100 steps.
+ *
+ * <p>Options {@code opt.<part>=adam|fresh|frozen} choose per method and part (enc = encoder,
  * dec = decoder or MAML's whole model, std = MR-MAML(W)'s log σ tensors); the defaults are the
  * notebook's.
  *
