@@ -88,8 +88,17 @@ public final class Anil implements MetaLearner {
   /** θ with the head replaced by per-task head parameters after {@code steps} steps. */
   @Override
   public Params adapt(Params meta, Data support, int steps) {
-    Likelihood headOnly = (h, d) -> likelihood.perTask(meta.withAll(h), d);
-    return meta.withAll(inner.adapt(meta.subset(head), support, headOnly, steps));
+    return adaptSubset(inner, likelihood, meta, head, support, steps);
+  }
+
+  /**
+   * ANIL's adaptation from any θ: θ with the parameters {@code names} replaced by per-task values
+   * after {@code steps} inner steps on the support set, every other parameter held at θ.
+   */
+  public static Params adaptSubset(TruncatedGradientDescent inner, Likelihood likelihood, Params theta,
+      List<String> names, Data support, int steps) {
+    Likelihood subsetOnly = (h, d) -> likelihood.perTask(theta.withAll(h), d);
+    return theta.withAll(inner.adapt(theta.subset(names), support, subsetOnly, steps));
   }
 
   @Override

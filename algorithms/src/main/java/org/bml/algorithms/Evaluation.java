@@ -32,6 +32,31 @@ public final class Evaluation {
     public String toString() {
       return String.format("%.4f ± %.4f (95%% CI, %d tasks)", mean, ci95, tasks);
     }
+
+    /** The mean of the values in {@code stats} and their Student-t 95% half-width t_{0.975, n−1} · s/√n. */
+    public static Summary of(SummaryStatistics stats) {
+      double half = stats.getN() > 1
+          ? new TDistribution(stats.getN() - 1).inverseCumulativeProbability(0.975) * stats.getStandardDeviation()
+              / Math.sqrt(stats.getN())
+          : Double.NaN;
+      return new Summary(stats.getMean(), half, stats.getN());
+    }
+  }
+
+  /** Receives one batch of test tasks, the first at index {@code start}. */
+  @FunctionalInterface
+  private interface BatchBody {
+    void accept(int start, int size, TaskBatch batch);
+  }
+
+  // Tasks [0, count) of the test seed in batches of at most `batch`, each in its own memory scope.
+  private static void forEachBatch(TaskDistribution tasks, long seed, int count, int batch, BatchBody body) {
+    for (int start = 0; start < count; start += batch) {
+      int size = Math.min(batch, count - start);
+      try (MemoryScope scope = MemoryScope.open("bml-eval")) {
+        body.accept(start, size, tasks.batch(seed, start, size));
+      }
+    }
   }
 
   /** Query loss after {@code steps} adaptation steps, over {@code count} tasks of the test seed. */
@@ -39,23 +64,19 @@ public final class Evaluation {
       int count, int batch, int steps) {
     SummaryStatistics stats = new SummaryStatistics();
     Params theta = meta.detach();
-    for (int start = 0; start < count; start += batch) {
-      int size = Math.min(batch, count - start);
-      try (MemoryScope scope = MemoryScope.open("bml-eval")) {
-        TaskBatch b = tasks.batch(seed, start, size);
-        Data support = Episodes.support(b);
-        Params adapted = learner.adapt(theta, support, steps);
-        Tensor losses;
-        try (GradMode.Scope ng = GradMode.noGrad()) {
-          losses = learner.perTaskLoss(adapted, Episodes.query(b));
-        }
-        double[] v = losses.value().toDoubleVector();
-        for (double x : v) {
-          stats.addValue(x);
-        }
+    forEachBatch(tasks, seed, count, batch, (start, size, b) -> {
+      Data support = Episodes.support(b);
+      Params adapted = learner.adapt(theta, support, steps);
+      Tensor losses;
+      try (GradMode.Scope ng = GradMode.noGrad()) {
+        losses = learner.perTaskLoss(adapted, Episodes.query(b));
       }
-    }
-    return summarize(stats);
+      double[] v = losses.value().toDoubleVector();
+      for (double x : v) {
+        stats.addValue(x);
+      }
+    });
+    return Summary.of(stats);
   }
 
   /**
@@ -71,25 +92,21 @@ public final class Evaluation {
     }
     SummaryStatistics stats = new SummaryStatistics();
     Params theta = meta.detach();
-    for (int start = 0; start < count; start += batch) {
-      int size = Math.min(batch, count - start);
-      try (MemoryScope scope = MemoryScope.open("bml-eval")) {
-        TaskBatch b = tasks.batch(seed, start, size);
-        Params adapted = learner.adapt(theta, Episodes.support(b), steps);
-        double[][][] out = Predictives.outputs(learner, List.of(adapted), Tensor.constant(b.queryX()))[0];
-        int[][] labels = Predictives.labels(b.queryY());
-        for (int t = 0; t < out.length; t++) {
-          int right = 0;
-          for (int i = 0; i < out[t].length; i++) {
-            if (argmax(out[t][i]) == labels[t][i]) {
-              right++;
-            }
+    forEachBatch(tasks, seed, count, batch, (start, size, b) -> {
+      Params adapted = learner.adapt(theta, Episodes.support(b), steps);
+      double[][][] out = Predictives.outputs(learner, List.of(adapted), Tensor.constant(b.queryX()))[0];
+      int[][] labels = Predictives.labels(b.queryY());
+      for (int t = 0; t < out.length; t++) {
+        int right = 0;
+        for (int i = 0; i < out[t].length; i++) {
+          if (argmax(out[t][i]) == labels[t][i]) {
+            right++;
           }
-          stats.addValue((double) right / out[t].length);
         }
+        stats.addValue((double) right / out[t].length);
       }
-    }
-    return summarize(stats);
+    });
+    return Summary.of(stats);
   }
 
   /**
@@ -130,76 +147,72 @@ public final class Evaluation {
     }
     ResizableDoubleArray confidence = new ResizableDoubleArray();
     ResizableDoubleArray correct = new ResizableDoubleArray();
-    int maxK = 0;
+    int[] maxK = {0}; // a holder: the batch body is a lambda
     Params theta = meta.detach();
-    for (int start = 0; start < count; start += batch) {
-      int size = Math.min(batch, count - start);
-      try (MemoryScope scope = MemoryScope.open("bml-eval")) {
-        TaskBatch b = tasks.batch(seed, start, size);
-        Data support = Episodes.support(b);
-        Tensor qx = Tensor.constant(b.queryX());
-        List<Params> hs = Predictives.hypotheses(learner, theta, support, steps, options.hypotheses(),
-            Seeds.streamSeed(options.seed(), start));
-        maxK = Math.max(maxK, hs.size());
-        if (regression) {
-          RegressionPredictive p = Predictives.regression(learner, hs, support, qx, options.noise());
-          double[][][] y = Predictives.values(b.queryY(), "query targets");
-          double[][][] logDensity = p.logDensity(y);
-          double[][][] mean = p.mean();
-          RegressionPredictive.Interval[] intervals = new RegressionPredictive.Interval[levels.length];
+    forEachBatch(tasks, seed, count, batch, (start, size, b) -> {
+      Data support = Episodes.support(b);
+      Tensor qx = Tensor.constant(b.queryX());
+      List<Params> hs = Predictives.hypotheses(learner, theta, support, steps, options.hypotheses(),
+          Seeds.streamSeed(options.seed(), start));
+      maxK[0] = Math.max(maxK[0], hs.size());
+      if (regression) {
+        RegressionPredictive p = Predictives.regression(learner, hs, support, qx, options.noise());
+        double[][][] y = Predictives.values(b.queryY(), "query targets");
+        double[][][] logDensity = p.logDensity(y);
+        double[][][] mean = p.mean();
+        RegressionPredictive.Interval[] intervals = new RegressionPredictive.Interval[levels.length];
+        for (int l = 0; l < levels.length; l++) {
+          intervals[l] = p.interval(levels[l]);
+        }
+        for (int t = 0; t < size; t++) {
+          double[] yt = UncertaintyMetrics.flatten(y[t]);
+          nll.addValue(UncertaintyMetrics.nll(UncertaintyMetrics.flatten(logDensity[t])));
+          score.addValue(UncertaintyMetrics.mse(UncertaintyMetrics.flatten(mean[t]), yt));
           for (int l = 0; l < levels.length; l++) {
-            intervals[l] = p.interval(levels[l]);
+            cover[l].addValue(UncertaintyMetrics.coverage(UncertaintyMetrics.flatten(intervals[l].lower()[t]),
+                UncertaintyMetrics.flatten(intervals[l].upper()[t]), yt));
           }
+        }
+        if (options.modes() != null) {
+          var grid = options.modes().grid(b);
+          double[][][] candidates = options.modes().modes(b, grid);
+          double[][][][] onGrid = Predictives.outputs(learner, hs, Tensor.constant(grid));
           for (int t = 0; t < size; t++) {
-            double[] yt = UncertaintyMetrics.flatten(y[t]);
-            nll.addValue(UncertaintyMetrics.nll(UncertaintyMetrics.flatten(logDensity[t])));
-            score.addValue(UncertaintyMetrics.mse(UncertaintyMetrics.flatten(mean[t]), yt));
-            for (int l = 0; l < levels.length; l++) {
-              cover[l].addValue(UncertaintyMetrics.coverage(UncertaintyMetrics.flatten(intervals[l].lower()[t]),
-                  UncertaintyMetrics.flatten(intervals[l].upper()[t]), yt));
+            if (candidates[t] == null) {
+              continue;
             }
+            double[][] hyp = new double[hs.size()][];
+            for (int h = 0; h < hyp.length; h++) {
+              hyp[h] = UncertaintyMetrics.flatten(onGrid[h][t]);
+            }
+            modes.addValue(UncertaintyMetrics.modeCoverage(candidates[t], hyp, options.modeThreshold()));
           }
-          if (options.modes() != null) {
-            var grid = options.modes().grid(b);
-            double[][][] candidates = options.modes().modes(b, grid);
-            double[][][][] onGrid = Predictives.outputs(learner, hs, Tensor.constant(grid));
-            for (int t = 0; t < size; t++) {
-              if (candidates[t] == null) {
-                continue;
-              }
-              double[][] hyp = new double[hs.size()][];
-              for (int h = 0; h < hyp.length; h++) {
-                hyp[h] = UncertaintyMetrics.flatten(onGrid[h][t]);
-              }
-              modes.addValue(UncertaintyMetrics.modeCoverage(candidates[t], hyp, options.modeThreshold()));
-            }
-          }
-        } else {
-          ClassificationPredictive p = Predictives.classification(learner, hs, qx);
-          int[][] labels = Predictives.labels(b.queryY());
-          double[][][] probs = p.probabilities();
-          double[][] logProb = p.logProbability(labels);
-          int[][] predicted = p.predictedClass();
-          for (int t = 0; t < size; t++) {
-            nll.addValue(UncertaintyMetrics.nll(logProb[t]));
-            score.addValue(UncertaintyMetrics.accuracy(predicted[t], labels[t]));
-            brier.addValue(UncertaintyMetrics.brier(probs[t], labels[t]));
-            for (int i = 0; i < labels[t].length; i++) {
-              // Top-label confidence of the argmax class, the class predictedClass() picked.
-              confidence.addElement(Math.min(1.0, probs[t][i][predicted[t][i]]));
-              correct.addElement(predicted[t][i] == labels[t][i] ? 1 : 0);
-            }
+        }
+      } else {
+        ClassificationPredictive p = Predictives.classification(learner, hs, qx);
+        int[][] labels = Predictives.labels(b.queryY());
+        double[][][] probs = p.probabilities();
+        double[][] logProb = p.logProbability(labels);
+        int[][] predicted = p.predictedClass();
+        for (int t = 0; t < size; t++) {
+          nll.addValue(UncertaintyMetrics.nll(logProb[t]));
+          score.addValue(UncertaintyMetrics.accuracy(predicted[t], labels[t]));
+          brier.addValue(UncertaintyMetrics.brier(probs[t], labels[t]));
+          for (int i = 0; i < labels[t].length; i++) {
+            // Top-label confidence of the argmax class, the class predictedClass() picked.
+            confidence.addElement(Math.min(1.0, probs[t][i][predicted[t][i]]));
+            correct.addElement(predicted[t][i] == labels[t][i] ? 1 : 0);
           }
         }
       }
-    }
+    });
     Map<Double, Summary> coverage = new LinkedHashMap<>();
     if (regression) {
       for (int l = 0; l < levels.length; l++) {
-        coverage.put(levels[l], summarize(cover[l]));
+        coverage.put(levels[l], Summary.of(cover[l]));
       }
-      return new UncertaintyReport(kind, nll.getN(), maxK, summarize(nll), summarize(score), null, null, null,
-          coverage, options.modes() == null ? null : summarize(modes));
+      return new UncertaintyReport(kind, nll.getN(), maxK[0], Summary.of(nll), Summary.of(score), null, null, null,
+          coverage, options.modes() == null ? null : Summary.of(modes));
     }
     double[] right = correct.getElements();
     boolean[] flags = new boolean[right.length];
@@ -208,15 +221,8 @@ public final class Evaluation {
     }
     UncertaintyMetrics.Calibration calibration =
         UncertaintyMetrics.calibration(confidence.getElements(), flags, options.bins());
-    return new UncertaintyReport(kind, nll.getN(), maxK, summarize(nll), null, summarize(score), summarize(brier),
+    return new UncertaintyReport(kind, nll.getN(), maxK[0], Summary.of(nll), null, Summary.of(score), Summary.of(brier),
         calibration, coverage, null);
-  }
-
-  private static Summary summarize(SummaryStatistics stats) {
-    double half = stats.getN() > 1
-        ? new TDistribution(stats.getN() - 1).inverseCumulativeProbability(0.975) * stats.getStandardDeviation() / Math.sqrt(stats.getN())
-        : Double.NaN;
-    return new Summary(stats.getMean(), half, stats.getN());
   }
 
   private static void checkRun(int count, int batch, int steps) {

@@ -6,11 +6,14 @@ import java.util.List;
 import java.util.Set;
 import org.bml.core.model.Model;
 
-/** Hyperparameter checks shared by the meta-learners: each failure names the offending value. */
-final class Hyper {
+/**
+ * Hyperparameter checks shared by the meta-learners (here and in the modules built on them): each
+ * failure names the offending value.
+ */
+public final class Hyper {
   private Hyper() {}
 
-  static <T> T nonNull(String owner, String what, T value) {
+  public static <T> T nonNull(String owner, String what, T value) {
     if (value == null) {
       throw new IllegalArgumentException(owner + ": " + what + " must be given, got null");
     }
@@ -18,14 +21,22 @@ final class Hyper {
   }
 
   /** A finite, strictly positive real. */
-  static double positive(String owner, String what, double value) {
+  public static double positive(String owner, String what, double value) {
     if (!(value > 0 && Double.isFinite(value))) {
       throw new IllegalArgumentException(owner + ": " + what + " must be finite and > 0, got " + value);
     }
     return value;
   }
 
-  static int atLeast(String owner, String what, int value, int min) {
+  /** A strictly positive count (e.g. the number of hypotheses k). */
+  public static int positiveCount(String owner, String what, int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(owner + ": " + what + " must be positive, got " + value);
+    }
+    return value;
+  }
+
+  public static int atLeast(String owner, String what, int value, int min) {
     if (value < min) {
       throw new IllegalArgumentException(owner + ": " + what + " must be >= " + min + ", got " + value);
     }
@@ -33,7 +44,7 @@ final class Hyper {
   }
 
   /** Non-empty, duplicate-free names that all belong to the model. */
-  static List<String> parameterNames(String owner, String what, Model model, Collection<String> names) {
+  public static List<String> parameterNames(String owner, String what, Model model, Collection<String> names) {
     nonNull(owner, what, names);
     if (names.isEmpty()) {
       throw new IllegalArgumentException(owner + ": " + what + " must name at least one parameter, got none");
@@ -53,7 +64,7 @@ final class Hyper {
   }
 
   /** The model must not already use a name the method reserves for its own tensors. */
-  static void reserved(String owner, Model model, String... names) {
+  public static void reserved(String owner, Model model, String... names) {
     for (String n : names) {
       if (model.parameterShapes().containsKey(n)) {
         throw new IllegalArgumentException(owner + ": the model has a parameter named '" + n

@@ -57,9 +57,7 @@ public interface MetaLearner {
    * Predictive distributions are mixtures over these hypotheses.
    */
   default List<Params> hypotheses(Params meta, Data support, int steps, int k, long seed) {
-    if (k <= 0) {
-      throw new IllegalArgumentException(getClass().getSimpleName() + ".hypotheses: k must be positive, got " + k);
-    }
+    Hyper.positiveCount(getClass().getSimpleName() + ".hypotheses", "k", k);
     return List.of(adapt(meta, support, steps));
   }
 }

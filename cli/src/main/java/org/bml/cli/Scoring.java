@@ -1,6 +1,5 @@
 package org.bml.cli;
 
-import org.apache.commons.math3.distribution.TDistribution;
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
 import org.bml.algorithms.Episodes;
 import org.bml.algorithms.Evaluation;
@@ -65,7 +64,7 @@ final class Scoring {
         listener.tasksDone(start + size);
       }
     }
-    return new Scores(summary(loss), classification ? summary(acc) : null);
+    return new Scores(Evaluation.Summary.of(loss), classification ? Evaluation.Summary.of(acc) : null);
   }
 
   /** Per-task fraction of query points whose argmax output is the one-hot label's class. */
@@ -73,14 +72,6 @@ final class Scoring {
     INDArray predicted = outputs.value().argMax(2);
     INDArray truth = oneHot.value().argMax(2);
     return predicted.eq(truth).castTo(DataType.DOUBLE).mean(1).toDoubleVector();
-  }
-
-  static Evaluation.Summary summary(SummaryStatistics s) {
-    double half = s.getN() > 1
-        ? new TDistribution(s.getN() - 1).inverseCumulativeProbability(0.975) * s.getStandardDeviation()
-            / Math.sqrt(s.getN())
-        : Double.NaN;
-    return new Evaluation.Summary(s.getMean(), half, s.getN());
   }
 
   private static void requireFinite(double v, String what, long task, int steps) {

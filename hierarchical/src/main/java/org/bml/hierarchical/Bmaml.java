@@ -2,6 +2,7 @@ package org.bml.hierarchical;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.bml.algorithms.Hyper;
 import org.bml.algorithms.MetaLearner;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
@@ -284,9 +285,7 @@ public final class Bmaml implements MetaLearner {
   /** The first min(k, M) adapted particles (deterministic; {@code seed} is not used). */
   @Override
   public List<Params> hypotheses(Params meta, Data support, int steps, int k, long seed) {
-    if (k <= 0) {
-      throw new IllegalArgumentException("Bmaml.hypotheses: k must be positive, got " + k);
-    }
+    Hyper.positiveCount("Bmaml.hypotheses", "k", k);
     List<Params> all = taskPosterior(meta, support, steps).all();
     return new ArrayList<>(all.subList(0, Math.min(k, all.size())));
   }

@@ -4,11 +4,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import org.bml.algorithms.Hyper;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Model;
 import org.bml.core.model.Params;
 import org.bml.inference.Data;
+import org.bml.inference.particles.Svgd;
 
 /**
  * The particle ensembles of BMAML and EMAML: meta-parameters holding M named copies of a particle
@@ -116,7 +118,7 @@ public final class BmamlEnsemble {
       System.arraycopy(s, 2, flat, 1, s.length - 2);
       merged.put(n, Ops.reshape(p, flat));
     }
-    Tensor f = model.forward(Params.of(merged), repeat(x, m));
+    Tensor f = model.forward(Params.of(merged), Svgd.repeatPerParticle(x, m));
     long[] fs = f.shape();
     long[] split = new long[fs.length + 1];
     split[0] = t;
@@ -146,21 +148,6 @@ public final class BmamlEnsemble {
     return Ops.neg(Ops.mean(Ops.sum(Ops.mul(logMixture, data.y()), false, 2), false, 1));
   }
 
-  /** x {@code [T, n, ...]} repeated for M members: {@code [T·M, n, ...]} (task-major, member-minor). */
-  static Tensor repeat(Tensor x, int m) {
-    if (m == 1) {
-      return x;
-    }
-    long[] s = x.shape();
-    long[] expanded = new long[s.length + 1];
-    expanded[0] = s[0];
-    expanded[1] = m;
-    System.arraycopy(s, 1, expanded, 2, s.length - 1);
-    long[] merged = s.clone();
-    merged[0] = s[0] * m;
-    return Ops.reshape(Ops.broadcastTo(Ops.unsqueeze(x, 1), expanded), merged);
-  }
-
   /** Support and query joined along the point axis (the leader's data, support ∪ query). */
   static Data join(Data a, Data b) {
     return new Data(Ops.concat(1, List.of(a.x(), b.x())), Ops.concat(1, List.of(a.y(), b.y())));
@@ -168,9 +155,7 @@ public final class BmamlEnsemble {
 
   /** Up to k members of an adapted ensemble (the first min(k, M)), each {@code [T, ...]}. */
   static List<Params> firstMembers(Model model, Params ensemble, int k, String owner) {
-    if (k <= 0) {
-      throw new IllegalArgumentException(owner + ".hypotheses: k must be positive, got " + k);
-    }
+    Hyper.positiveCount(owner + ".hypotheses", "k", k);
     int m = Math.min(k, members(model, ensemble));
     List<Params> out = new ArrayList<>(m);
     for (int i = 0; i < m; i++) {

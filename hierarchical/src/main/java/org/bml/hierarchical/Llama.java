@@ -1,6 +1,7 @@
 package org.bml.hierarchical;
 
 import java.util.List;
+import org.bml.algorithms.Hyper;
 import org.bml.algorithms.MetaLearner;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
@@ -211,9 +212,7 @@ public final class Llama implements MetaLearner {
   /** k samples φ ~ N(φ̂, H⁻¹) per task, reproducible for the seed. */
   @Override
   public List<Params> hypotheses(Params meta, Data support, int steps, int k, long seed) {
-    if (k <= 0) {
-      throw new IllegalArgumentException("Llama.hypotheses: k must be positive, got " + k);
-    }
+    Hyper.positiveCount("Llama.hypotheses", "k", k);
     return posterior(meta, support, steps).sample(k, seed);
   }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.bml.algorithms.Anil;
+import org.bml.algorithms.Hyper;
 import org.bml.algorithms.MetaLearner;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
@@ -61,13 +62,13 @@ public final class MrMamlActivations implements MetaLearner {
   public MrMamlActivations(StochasticBottleneck model, Function<Model, Likelihood> loss,
       ActivationRegularizer activations, KlPoints klPoints, int innerSteps, double innerStepSize,
       GradientOrder order) {
-    this.model = MrMamlChecks.nonNull("MrMamlActivations", "model", model);
-    MrMamlChecks.nonNull("MrMamlActivations", "loss", loss);
-    this.decoderLikelihood = MrMamlChecks.nonNull("MrMamlActivations", "loss of the decoder",
+    this.model = Hyper.nonNull("MrMamlActivations", "model", model);
+    Hyper.nonNull("MrMamlActivations", "loss", loss);
+    this.decoderLikelihood = Hyper.nonNull("MrMamlActivations", "loss of the decoder",
         loss.apply(model.decoder()));
-    this.meanPathLikelihood = MrMamlChecks.nonNull("MrMamlActivations", "loss of the model", loss.apply(model));
-    this.activations = MrMamlChecks.nonNull("MrMamlActivations", "activation regularizer", activations);
-    this.klPoints = MrMamlChecks.nonNull("MrMamlActivations", "KL points", klPoints);
+    this.meanPathLikelihood = Hyper.nonNull("MrMamlActivations", "loss of the model", loss.apply(model));
+    this.activations = Hyper.nonNull("MrMamlActivations", "activation regularizer", activations);
+    this.klPoints = Hyper.nonNull("MrMamlActivations", "KL points", klPoints);
     this.inner = new TruncatedGradientDescent(innerSteps, innerStepSize, order);
   }
 
@@ -136,7 +137,7 @@ public final class MrMamlActivations implements MetaLearner {
   /** k decoders, each adapted on sampled support activations (one hypothesis for zero variance). */
   @Override
   public List<Params> hypotheses(Params meta, Data support, int steps, int k, long seed) {
-    MrMamlChecks.positive("MrMamlActivations.hypotheses", "k", k);
+    Hyper.positiveCount("MrMamlActivations.hypotheses", "k", k);
     if (activations.isZeroVariance()) {
       return List.of(adapt(meta, support, steps));
     }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.bml.algorithms.Anil;
+import org.bml.algorithms.Hyper;
 import org.bml.algorithms.MetaLearner;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
@@ -50,11 +51,11 @@ public final class MrMamlWeights implements MetaLearner {
    */
   public MrMamlWeights(Model model, Likelihood likelihood, Collection<String> adaptedNames, WeightRegularizer weights,
       int innerSteps, double innerStepSize, GradientOrder order) {
-    this.model = MrMamlChecks.nonNull("MrMamlWeights", "model", model);
-    this.likelihood = MrMamlChecks.nonNull("MrMamlWeights", "likelihood", likelihood);
-    this.adapted = MrMamlChecks.parameterNames("MrMamlWeights", "adapted parameter", model, adaptedNames);
-    this.weights = MrMamlChecks.nonNull("MrMamlWeights", "weight regularizer", weights);
-    MrMamlChecks.parameterNames("MrMamlWeights", "stochastic parameter", model, weights.names());
+    this.model = Hyper.nonNull("MrMamlWeights", "model", model);
+    this.likelihood = Hyper.nonNull("MrMamlWeights", "likelihood", likelihood);
+    this.adapted = Hyper.parameterNames("MrMamlWeights", "adapted parameter", model, adaptedNames);
+    this.weights = Hyper.nonNull("MrMamlWeights", "weight regularizer", weights);
+    Hyper.parameterNames("MrMamlWeights", "stochastic parameter", model, weights.names());
     for (String n : weights.names()) {
       if (adapted.contains(n)) {
         throw new IllegalArgumentException("MrMamlWeights: '" + n + "' is both adapted and stochastic; MR-MAML(W) "
@@ -80,8 +81,8 @@ public final class MrMamlWeights implements MetaLearner {
 
   /** The model's parameters that are not in {@code adaptedNames}, in the model's order. */
   public static List<String> notAdapted(Model model, Collection<String> adaptedNames) {
-    MrMamlChecks.nonNull("MrMamlWeights", "model", model);
-    List<String> valid = MrMamlChecks.parameterNames("MrMamlWeights", "adapted parameter", model, adaptedNames);
+    Hyper.nonNull("MrMamlWeights", "model", model);
+    List<String> valid = Hyper.parameterNames("MrMamlWeights", "adapted parameter", model, adaptedNames);
     List<String> rest = new ArrayList<>();
     for (String n : model.parameterShapes().keySet()) {
       if (!valid.contains(n)) {
@@ -140,7 +141,7 @@ public final class MrMamlWeights implements MetaLearner {
   /** k draws θ ~ q(θ), each adapted to the support set (one hypothesis for zero variance). */
   @Override
   public List<Params> hypotheses(Params meta, Data support, int steps, int k, long seed) {
-    MrMamlChecks.positive("MrMamlWeights.hypotheses", "k", k);
+    Hyper.positiveCount("MrMamlWeights.hypotheses", "k", k);
     if (weights.isZeroVariance()) {
       return List.of(adapt(meta, support, steps));
     }
@@ -167,10 +168,9 @@ public final class MrMamlWeights implements MetaLearner {
     return weights.isZeroVariance();
   }
 
-  // Same composition as Anil.adapt: the inner loop runs on the adapted subset, the rest held at θ.
+  // As Anil.adapt: the inner loop runs on the adapted subset, the rest held at θ.
   private Params adaptFrom(Params theta, Data support, int steps) {
-    Likelihood adaptedOnly = (h, d) -> likelihood.perTask(theta.withAll(h), d);
-    return theta.withAll(inner.adapt(theta.subset(adapted), support, adaptedOnly, steps));
+    return Anil.adaptSubset(inner, likelihood, theta, adapted, support, steps);
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bml.algorithms.Hyper;
 import org.bml.algorithms.MetaLearner;
 import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Ops;
@@ -337,9 +338,7 @@ public final class Platipus implements MetaLearner {
    */
   @Override
   public List<Params> hypotheses(Params meta, Data support, int steps, int k, long seed) {
-    if (k <= 0) {
-      throw new IllegalArgumentException("Platipus.hypotheses: k must be positive, got " + k);
-    }
+    Hyper.positiveCount("Platipus.hypotheses", "k", k);
     if (config.zeroVariance()) {
       return List.of(adapt(meta, support, steps));
     }

@@ -9,7 +9,7 @@ import org.bml.core.check.GradientCheck;
 import org.bml.inference.Data;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Small float64 problems and comparisons shared by the PLATIPUS, BMAML and EMAML tests. */
+/** Small float64 problems and comparisons shared by the PLATIPUS, BMAML, EMAML and MR-MAML tests. */
 final class BmamlTestData {
   private BmamlTestData() {}
 

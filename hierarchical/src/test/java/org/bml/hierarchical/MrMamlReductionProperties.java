@@ -1,15 +1,15 @@
 package org.bml.hierarchical;
 
+import static org.bml.hierarchical.BmamlTestData.between;
+import static org.bml.hierarchical.BmamlTestData.grad;
+import static org.bml.hierarchical.BmamlTestData.norm;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.bml.algorithms.Anil;
-import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.check.GradientCheck;
 import org.bml.core.model.Activation;
@@ -75,26 +75,5 @@ class MrMamlReductionProperties {
   static Data data(long seed, int tasks, int points, int dim) {
     return new Data(Tensor.constant(GradientCheck.uniform(seed, -1, 1, tasks, points, dim)),
         Tensor.constant(GradientCheck.uniform(seed + 7, -1, 1, tasks, points, 1)));
-  }
-
-  static double between(long seed, double lo, double hi) {
-    return lo + (hi - lo) * new SplittableRandom(seed * 31 + 17).nextDouble();
-  }
-
-  static List<INDArray> grad(Tensor loss, List<Tensor> wrt) {
-    List<INDArray> out = new ArrayList<>();
-    for (Tensor g : Autodiff.grad(List.of(loss), null, wrt, false, true)) {
-      out.add(g.value());
-    }
-    return out;
-  }
-
-  static double norm(List<INDArray> a) {
-    double s = 0;
-    for (INDArray x : a) {
-      double n = x.norm2Number().doubleValue();
-      s += n * n;
-    }
-    return Math.sqrt(s);
   }
 }

@@ -41,10 +41,7 @@ final class Curvatures {
     }
     List<Tensor> g = Autodiff.grad(List.of(joint), null, v.tensors(), true, true);
     for (int k = 0; k < p; k++) {
-      INDArray dir = Nd4j.zeros(mode.tensors().get(0).dtype(), t, p);
-      for (int task = 0; task < t; task++) {
-        dir.putScalar(task, k, 1.0);
-      }
+      INDArray dir = unit(mode.tensors().get(0).dtype(), t, p, k);
       INDArray hv = hvp(g, v, directions(layout, dir), layout);
       for (int task = 0; task < t; task++) {
         for (int j = 0; j < p; j++) {
@@ -201,10 +198,7 @@ final class Curvatures {
     List<Tensor> g = Autodiff.grad(List.of(joint), null, v.tensors(), true, true);
     List<Tensor> columns = new ArrayList<>();
     for (int k = 0; k < p; k++) {
-      INDArray dir = Nd4j.zeros(mode.tensors().get(0).dtype(), t, p);
-      for (int task = 0; task < t; task++) {
-        dir.putScalar(task, k, 1.0);
-      }
+      INDArray dir = unit(mode.tensors().get(0).dtype(), t, p, k);
       columns.add(Ops.neg(hvpTape(g, v, directions(layout, dir), layout)));
     }
     return Ops.stack(2, columns); // [T, P(row j), P(column k)]
@@ -286,19 +280,12 @@ final class Curvatures {
   }
 
   private static Tensor hvpTape(List<Tensor> g, Params v, List<Tensor> dirs, ParamLayout layout) {
-    List<Tensor> outs = new ArrayList<>();
-    List<Tensor> ups = new ArrayList<>();
-    for (int i = 0; i < g.size(); i++) {
-      if (g.get(i).requiresGrad()) {
-        outs.add(g.get(i));
-        ups.add(dirs.get(i));
-      }
-    }
-    long t = v.tensors().get(0).size(0);
-    if (outs.isEmpty()) {
+    List<Tensor> hv = directionalGrad(g, v, dirs, true);
+    if (hv == null) {
+      long t = v.tensors().get(0).size(0);
       return Tensor.constant(Nd4j.zeros(v.tensors().get(0).dtype(), t, layout.size()));
     }
-    return layout.flatten(Params.of(layout.names(), Autodiff.grad(outs, ups, v.tensors(), true, true)));
+    return layout.flatten(Params.of(layout.names(), hv));
   }
 
   /** Every parameter of the layout must belong to exactly one dense layer (as weight or bias). */
@@ -342,6 +329,17 @@ final class Curvatures {
 
   /** Σ_i dir_i · ∂g_i/∂v (= H dir for g = ∇ of a scalar), flattened [T, P] in double. */
   private static INDArray hvp(List<Tensor> g, Params v, List<Tensor> dirs, ParamLayout layout) {
+    List<Tensor> hv = directionalGrad(g, v, dirs, false);
+    if (hv == null) {
+      long t = v.tensors().get(0).size(0);
+      return Nd4j.zeros(DataType.DOUBLE, t, layout.size());
+    }
+    return flatValues(hv, layout);
+  }
+
+  // Σ_i dir_i · ∂g_i/∂v over the g_i on the tape, per tensor of v; null when none is (a constant
+  // gradient has zero derivative, and Autodiff.grad needs at least one output).
+  private static List<Tensor> directionalGrad(List<Tensor> g, Params v, List<Tensor> dirs, boolean createGraph) {
     List<Tensor> outs = new ArrayList<>();
     List<Tensor> ups = new ArrayList<>();
     for (int i = 0; i < g.size(); i++) {
@@ -350,11 +348,16 @@ final class Curvatures {
         ups.add(dirs.get(i));
       }
     }
-    long t = v.tensors().get(0).size(0);
-    if (outs.isEmpty()) {
-      return Nd4j.zeros(DataType.DOUBLE, t, layout.size());
+    return outs.isEmpty() ? null : Autodiff.grad(outs, ups, v.tensors(), createGraph, true);
+  }
+
+  /** The k-th unit direction in every task's block, [T, P]. */
+  private static INDArray unit(DataType dtype, int t, int p, int k) {
+    INDArray dir = Nd4j.zeros(dtype, t, p);
+    for (int task = 0; task < t; task++) {
+      dir.putScalar(task, k, 1.0);
     }
-    return flatValues(Autodiff.grad(outs, ups, v.tensors(), false, true), layout);
+    return dir;
   }
 
   private static List<Tensor> directions(ParamLayout layout, INDArray flat) {

@@ -196,7 +196,19 @@ public final class Svgd implements InferenceStrategy {
     return new Data(repeatLeading(support.x(), m), repeatLeading(support.y(), m));
   }
 
+  // A contiguous constant copy: the support set is data, and every step reads it again.
   private static Tensor repeatLeading(Tensor x, int m) {
+    if (m == 1) {
+      return x;
+    }
+    return Tensor.constant(repeatPerParticle(x, m).value().dup('c'));
+  }
+
+  /**
+   * x {@code [T, n, ...]} repeated for M particles and merged into the task axis:
+   * {@code [T·M, n, ...]} (task-major, particle-minor), on the tape; x itself when M = 1.
+   */
+  public static Tensor repeatPerParticle(Tensor x, int m) {
     if (m == 1) {
       return x;
     }
@@ -207,8 +219,7 @@ public final class Svgd implements InferenceStrategy {
     System.arraycopy(s, 1, expanded, 2, s.length - 1);
     long[] merged = s.clone();
     merged[0] = s[0] * m;
-    Tensor e = Ops.broadcastTo(Ops.unsqueeze(x, 1), expanded);
-    return Tensor.constant(Ops.reshape(e, merged).value().dup('c'));
+    return Ops.reshape(Ops.broadcastTo(Ops.unsqueeze(x, 1), expanded), merged);
   }
 
 }

@@ -431,22 +431,7 @@ class ConvKfacTest {
   @Test
   void modelsKfacCannotFactorAreRejected() {
     Conv4 conv = new Conv4(1, 2, 16, 2);
-    org.bml.core.model.Model opaque = new org.bml.core.model.Model() {
-      @Override
-      public java.util.LinkedHashMap<String, long[]> parameterShapes() {
-        return conv.parameterShapes();
-      }
-
-      @Override
-      public Params init(long seed, DataType dtype) {
-        return conv.init(seed, dtype);
-      }
-
-      @Override
-      public Tensor forward(Params params, Tensor x) {
-        return conv.forward(params, x);
-      }
-    };
+    OpaqueModel opaque = new OpaqueModel(conv);
     UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
         () -> new Laplace(LogLikelihood.categorical(opaque), PriorFamily.isotropic(1), Curvature.KFAC, Damping.none()));
     assertTrue(e.getMessage().contains("DIAGONAL_GGN") && e.getMessage().contains("ConvNetwork"), e.getMessage());

@@ -125,22 +125,7 @@ class LaplaceDampingTest {
     assertEquals(Curvature.KFAC, new Laplace(LogLikelihood.categorical(new Conv4(1, 4, 16, 3)), PriorFamily.isotropic(1),
         Curvature.KFAC, Damping.none()).curvature());
     Mlp mlp = new Mlp(Activation.TANH, 2, 3, 1);
-    org.bml.core.model.Model opaque = new org.bml.core.model.Model() {
-      @Override
-      public java.util.LinkedHashMap<String, long[]> parameterShapes() {
-        return mlp.parameterShapes();
-      }
-
-      @Override
-      public Params init(long seed, DataType dtype) {
-        return mlp.init(seed, dtype);
-      }
-
-      @Override
-      public Tensor forward(Params params, Tensor x) {
-        return mlp.forward(params, x);
-      }
-    };
+    OpaqueModel opaque = new OpaqueModel(mlp);
     UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
         () -> new Laplace(LogLikelihood.categorical(opaque), PriorFamily.isotropic(1), Curvature.KFAC, Damping.none()));
     assertTrue(e.getMessage().contains("K-FAC") && e.getMessage().contains("dense"), e.getMessage());
