@@ -6,6 +6,7 @@ import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.memory.MemoryScope;
 import org.bml.core.optim.MetaOptimizer;
+import org.bml.datasets.Seeds;
 import org.bml.datasets.TaskBatch;
 import org.bml.datasets.TaskDistribution;
 import org.bml.inference.Data;
@@ -109,7 +110,7 @@ public final class MetaTrainer {
 
   /** Seed of a method's sampling at an iteration (and chunk start), a pure function of the run's seed. */
   private long sampleSeed(long iteration, int chunkStart) {
-    return org.bml.datasets.Seeds.streamSeed(seed ^ 0x5DEECE66DL, iteration * 1_000_003L + chunkStart);
+    return Seeds.streamSeed(seed ^ 0x5DEECE66DL, iteration * 1_000_003L + chunkStart);
   }
 
   private static double checkFinite(double value, long iteration) {

@@ -11,7 +11,6 @@ import org.bml.hierarchical.BmamlPosterior;
 import org.bml.hierarchical.Emaml;
 import org.bml.hierarchical.Llama;
 import org.bml.hierarchical.Platipus;
-import org.bml.inference.GradientOrder;
 import org.bml.inference.Likelihood;
 import org.bml.inference.LogLikelihood;
 import org.bml.inference.ModelLikelihood;
@@ -79,10 +78,6 @@ final class BayesianMethods {
         BayesianMethods::emaml));
   }
 
-  private static GradientOrder order(MethodContext c) {
-    return c.hp().choice("order", "second", "first").equals("first") ? GradientOrder.FIRST : GradientOrder.SECOND;
-  }
-
   private static Llama llama(MethodContext c) {
     double eta = c.hp().nonNegative("eta");
     double damping = c.hp().positive("damping", false);
@@ -104,7 +99,7 @@ final class BayesianMethods {
     return new Platipus(m, c.likelihood(m), new Platipus.Config(c.innerSteps(), c.innerLr(),
         c.hp().nonNegative("kl-weight"), c.hp().positive("prior-variance", false),
         c.hp().positive("posterior-variance", false), c.hp().nonNegative("gamma-p"), c.hp().nonNegative("gamma-q"),
-        order(c), false));
+        c.gradientOrder(), false));
   }
 
   private static Bmaml bmaml(MethodContext c) {
@@ -135,13 +130,13 @@ final class BayesianMethods {
     // Images: P ≈ 10⁵ weights make plain SVGD's log λ step ~ε·P/2 diverge; regression keeps the authors' scale 1.
     double precisionStep = priors && !c.regression() ? Bmaml.fisherPrecisionStepScale(posterior) : 1.0;
     return new Bmaml(posterior, new Bmaml.Config(particles, c.innerSteps(), epsilon, leaderSteps, kernel, objective,
-        order(c), precisionStep));
+        c.gradientOrder(), precisionStep));
   }
 
   private static Emaml emaml(MethodContext c) {
     Model m = c.predictor();
     return new Emaml(m, c.likelihood(m), output(c), c.hp().integer("particles", 1), c.innerSteps(), c.innerLr(),
-        order(c));
+        c.gradientOrder());
   }
 
   private static BmamlEnsemble.Output output(MethodContext c) {

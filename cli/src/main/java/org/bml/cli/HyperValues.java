@@ -4,7 +4,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * A method's own hyperparameters ({@code --hp name=value}), checked against the names the method
@@ -41,17 +40,6 @@ public final class HyperValues {
   /** All values, defaults included, in declaration order. */
   public Map<String, String> asMap() {
     return values;
-  }
-
-  /** Only the values that differ from the declared defaults, sorted (what a checkpoint records). */
-  Map<String, String> nonDefault(List<Methods.Hyper> declared) {
-    Map<String, String> out = new TreeMap<>(values);
-    for (Methods.Hyper h : declared) {
-      if (h.defaultValue().equals(out.get(h.name()))) {
-        out.remove(h.name());
-      }
-    }
-    return out;
   }
 
   public String string(String name) {

@@ -7,6 +7,7 @@ import org.bml.core.model.Conv4;
 import org.bml.core.model.Mlp;
 import org.bml.core.model.Model;
 import org.bml.datasets.TaskKind;
+import org.bml.inference.GradientOrder;
 import org.bml.inference.Likelihood;
 
 /**
@@ -33,6 +34,11 @@ public record MethodContext(String method, TaskKind kind, long[] inputShape, int
 
   public boolean regression() {
     return kind == TaskKind.REGRESSION;
+  }
+
+  /** The method's {@code --hp order}: second (the default) or first. */
+  public GradientOrder gradientOrder() {
+    return hp.choice("order", "second", "first").equals("first") ? GradientOrder.FIRST : GradientOrder.SECOND;
   }
 
   /** The model mapping inputs to outputs: MLP d-40-40-1 or Conv-4 with an N-way linear head. */

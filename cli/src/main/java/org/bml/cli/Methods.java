@@ -73,9 +73,7 @@ public final class Methods {
     register(new Method("anil", "ANIL, only the last layer adapted (Raghu et al. 2020)", BOTH,
         List.of(new Hyper("order", "second", "meta-gradient through the inner loop: second or first")), c -> {
           Model m = c.predictor();
-          GradientOrder order = c.hp().choice("order", "second", "first").equals("first")
-              ? GradientOrder.FIRST : GradientOrder.SECOND;
-          return new Anil(m, c.likelihood(m), c.headNames(m), c.innerSteps(), c.innerLr(), order);
+          return new Anil(m, c.likelihood(m), c.headNames(m), c.innerSteps(), c.innerLr(), c.gradientOrder());
         }));
     register(new Method("meta-sgd", "Meta-SGD, learned per-parameter step sizes starting at --inner-lr (Li et al. 2017)",
         BOTH, List.of(), c -> {

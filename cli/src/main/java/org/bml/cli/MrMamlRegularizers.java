@@ -78,8 +78,7 @@ final class MrMamlRegularizers {
   private static GradientOrder order(MethodContext c) {
     return switch (c.method()) {
       case "fomaml" -> GradientOrder.FIRST;
-      case "anil" -> c.hp().choice("order", "second", "first").equals("first") ? GradientOrder.FIRST
-          : GradientOrder.SECOND;
+      case "anil" -> c.gradientOrder();
       default -> GradientOrder.SECOND;
     };
   }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.bml.algorithms.MetaLearner;
+import org.bml.algorithms.predictive.ClassificationPredictive;
 import org.bml.algorithms.predictive.Predictives;
 import org.bml.algorithms.predictive.RegressionPredictive;
 import org.bml.core.autodiff.GradMode;
@@ -165,43 +166,27 @@ final class PredictCommand implements Callable<Integer> {
     Params theta = meta.detach();
     List<Params> hyps = learner.hypotheses(theta, supportData, k, samples, seed);
     int m = q.rows().length;
-    double[][] probs = new double[m][ways];
-    for (Params h : hyps) {
-      INDArray logits = predictOne(learner, h, queryX);
+    double[][][][] logits = Predictives.outputs(learner, hyps, queryX);
+    for (double[][][] l : logits) {
       for (int i = 0; i < m; i++) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < ways; c++) {
-          max = Math.max(max, logits.getDouble(0, i, c));
-        }
-        double z = 0;
-        double[] p = new double[ways];
-        for (int c = 0; c < ways; c++) {
-          p[c] = Math.exp(logits.getDouble(0, i, c) - max);
-          z += p[c];
-        }
-        for (int c = 0; c < ways; c++) {
-          double v = p[c] / z / hyps.size();
+        for (double v : l[0][i]) {
           if (!Double.isFinite(v)) {
             throw new DivergedException("the class probabilities of query row " + (i + 1) + " ("
                 + q.file() + ":" + q.lines()[i] + ") are not finite", i);
           }
-          probs[i][c] += v;
         }
       }
     }
+    ClassificationPredictive predictive = new ClassificationPredictive(logits);
+    double[][] probs = predictive.probabilities()[0];
+    int[] predicted = predictive.predictedClass()[0];
     StringBuilder b = new StringBuilder("row,prediction");
     for (int c = 0; c < ways; c++) {
       b.append(",p").append(c);
     }
     b.append('\n');
     for (int i = 0; i < m; i++) {
-      int best = 0;
-      for (int c = 1; c < ways; c++) {
-        if (probs[i][c] > probs[i][best]) {
-          best = c;
-        }
-      }
-      b.append(i + 1).append(',').append(best);
+      b.append(i + 1).append(',').append(predicted[i]);
       for (int c = 0; c < ways; c++) {
         b.append(',').append(out(probs[i][c]));
       }

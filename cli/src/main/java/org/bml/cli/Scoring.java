@@ -20,8 +20,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * argmax of {@link MetaLearner#predict} against the label). Each is summarised as a mean with a
  * Student-t 95% confidence half-width over tasks, the MAML paper's protocol.
  *
- * <p>Accuracy lives here because {@link Evaluation} only reports the query loss; it is a few
- * lines over {@code predict}, and moves there when {@code Evaluation} grows an accuracy metric.
+ * <p>Not {@link Evaluation#queryLoss} and {@link Evaluation#queryAccuracy}: each adapts every
+ * task again, while here one adaptation per batch serves both, a non-finite loss stops the run
+ * ({@link DivergedException}), and a listener sees each finished batch.
  */
 final class Scoring {
   private Scoring() {}

@@ -77,12 +77,8 @@ public final class Bmaml implements MetaLearner {
         throw new IllegalArgumentException("Bmaml: precision step scale must be finite and >= 0, got "
             + precisionStepScale);
       }
-      if (particles < 1) {
-        throw new IllegalArgumentException("Bmaml: particle count must be >= 1, got " + particles);
-      }
-      if (innerSteps < 0) {
-        throw new IllegalArgumentException("Bmaml: inner steps must be >= 0, got " + innerSteps);
-      }
+      Hyper.atLeast("Bmaml", "particle count", particles, 1);
+      Hyper.atLeast("Bmaml", "inner steps", innerSteps, 0);
       if (!(stepSize >= 0) || !Double.isFinite(stepSize)) {
         throw new IllegalArgumentException("Bmaml: step size must be finite and >= 0, got " + stepSize);
       }

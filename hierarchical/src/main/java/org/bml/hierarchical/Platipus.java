@@ -72,13 +72,11 @@ public final class Platipus implements MetaLearner {
   public record Config(int innerSteps, double innerStepSize, double klWeight, double priorVariance,
       double posteriorVariance, double gammaP, double gammaQ, GradientOrder order, boolean zeroVariance) {
     public Config {
-      if (innerSteps < 0) {
-        throw new IllegalArgumentException("Platipus: inner steps must be >= 0, got " + innerSteps);
-      }
+      Hyper.atLeast("Platipus", "inner steps", innerSteps, 0);
       nonNegative("inner step size α", innerStepSize);
       nonNegative("KL weight", klWeight);
-      positive("initial prior variance σ²_θ", priorVariance);
-      positive("initial posterior variance v_q", posteriorVariance);
+      Hyper.positive("Platipus", "initial prior variance σ²_θ", priorVariance);
+      Hyper.positive("Platipus", "initial posterior variance v_q", posteriorVariance);
       nonNegative("initial γ_p", gammaP);
       nonNegative("initial γ_q", gammaQ);
       if (order == null) {
@@ -98,12 +96,6 @@ public final class Platipus implements MetaLearner {
     private static void nonNegative(String what, double v) {
       if (!(v >= 0) || !Double.isFinite(v)) {
         throw new IllegalArgumentException("Platipus: " + what + " must be finite and >= 0, got " + v);
-      }
-    }
-
-    private static void positive(String what, double v) {
-      if (!(v > 0) || !Double.isFinite(v)) {
-        throw new IllegalArgumentException("Platipus: " + what + " must be finite and > 0, got " + v);
       }
     }
   }
@@ -347,11 +339,6 @@ public final class Platipus implements MetaLearner {
       out.add(descend(theta, support, steps));
     }
     return out;
-  }
-
-  @Override
-  public boolean decomposesOverTasks() {
-    return true;
   }
 
   @Override

@@ -260,9 +260,6 @@ public final class WeightRegularizer {
         throw new IllegalArgumentException("WeightRegularizer: stochastic parameter '" + n
             + "' is not among the parameters " + p.names());
       }
-      if (mode != Mode.ZERO && isLogStd(n)) {
-        throw new IllegalArgumentException("WeightRegularizer: '" + n + "' is itself a log σ tensor");
-      }
     }
   }
 

@@ -12,6 +12,7 @@ public final class ClassificationPredictive {
   private final double[][][][] logits;
   // log softmax of each hypothesis, [k][T][n][C]
   private final double[][][][] logProbs;
+  private final double[][][] mixtureLogProbs; // [T][n][C]
   private final int k;
   private final int tasks;
   private final int points;
@@ -71,6 +72,15 @@ public final class ClassificationPredictive {
           }
           this.logits[h][t][i] = l.clone();
           this.logProbs[h][t][i] = lp;
+        }
+      }
+    }
+    // The mixture is read by probabilities(), predictedClass() and logProbability(labels): computed once.
+    this.mixtureLogProbs = new double[tasks][points][classes];
+    for (int t = 0; t < tasks; t++) {
+      for (int i = 0; i < points; i++) {
+        for (int c = 0; c < classes; c++) {
+          mixtureLogProbs[t][i][c] = mixtureLogProbability(t, i, c);
         }
       }
     }
@@ -169,8 +179,12 @@ public final class ClassificationPredictive {
     return out;
   }
 
-  // log (1/k) Σ_h softmax(ℓ_h)_c
   private double logProbability(int t, int i, int c) {
+    return mixtureLogProbs[t][i][c];
+  }
+
+  // log (1/k) Σ_h softmax(ℓ_h)_c
+  private double mixtureLogProbability(int t, int i, int c) {
     double max = Double.NEGATIVE_INFINITY;
     for (int h = 0; h < k; h++) {
       max = Math.max(max, logProbs[h][t][i][c]);

@@ -143,14 +143,9 @@ final class Curvatures {
       pre[i] = s;
     });
     requireOutputs(f, support);
+    requireReported(layers, inputs, pre);
     int t = (int) support.tasks();
     int n = (int) support.points();
-    for (int l = 0; l < nl; l++) {
-      if (inputs[l] == null || pre[l] == null || !pre[l].requiresGrad()) {
-        throw new IllegalStateException("Laplace: K-FAC: the network did not report layer " + l + " ("
-            + layers.get(l).weight() + ") during its forward pass");
-      }
-    }
     double[][][][][] out = new double[nl][t][2][][];
     int rank = ml.output().factorRank(f.size(2));
     double[][][][] g = new double[nl][t][][];
@@ -250,6 +245,7 @@ final class Curvatures {
       pre[i] = s;
     });
     requireOutputs(f, support);
+    requireReported(layers, inputs, pre);
     long t = support.tasks();
     long n = support.points();
     int rank = ml.output().factorRank(f.size(2));
@@ -275,7 +271,7 @@ final class Curvatures {
 
   // The mode's tensors as differentiation roots: kept as they are when on the tape (so gradients
   // reach θ), fresh variables when constant.
-  private static Params roots(Params mode) {
+  static Params roots(Params mode) {
     return mode.map(x -> x.requiresGrad() ? x : x.asVariable());
   }
 
@@ -286,6 +282,16 @@ final class Curvatures {
       return Tensor.constant(Nd4j.zeros(v.tensors().get(0).dtype(), t, layout.size()));
     }
     return layout.flatten(Params.of(layout.names(), hv));
+  }
+
+  // Every layer must have reported its input and (differentiable) pre-activation in the forward pass.
+  private static void requireReported(List<DenseNetwork.Layer> layers, Tensor[] inputs, Tensor[] pre) {
+    for (int l = 0; l < layers.size(); l++) {
+      if (inputs[l] == null || pre[l] == null || !pre[l].requiresGrad()) {
+        throw new IllegalStateException("Laplace: K-FAC: the network did not report layer " + l + " ("
+            + layers.get(l).weight() + ") during its forward pass");
+      }
+    }
   }
 
   /** Every parameter of the layout must belong to exactly one dense layer (as weight or bias). */

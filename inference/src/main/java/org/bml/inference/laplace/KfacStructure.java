@@ -157,9 +157,7 @@ final class KfacStructure {
     if (dense != null) {
       return new TapeFactors(Curvatures.kfacFactorsTape(ml, dense, mode, support), null);
     }
-    // The mode's tensors as roots: kept when on the tape (gradients reach θ), fresh variables when constant.
-    Params v = mode.map(x -> x.requiresGrad() ? x : x.asVariable());
-    ConvKfac.Factors f = ConvKfac.factors(ml, conv, v, support, true);
+    ConvKfac.Factors f = ConvKfac.factors(ml, conv, Curvatures.roots(mode), support, true);
     List<Tensor[]> all = new ArrayList<>(f.conv());
     all.addAll(f.dense());
     return new TapeFactors(all, diagonalOf(f));

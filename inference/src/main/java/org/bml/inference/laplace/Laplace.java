@@ -176,7 +176,7 @@ public final class Laplace implements InferenceStrategy {
       double[] delta = new double[t];
       Arrays.fill(delta, damping.delta());
       Memo<Precision[]> precisions = new Memo<>(build);
-      Supplier<Tensor> logDet = () -> checkedTapeLogDet(logPrior, mode, support, layout, delta, precisions);
+      Supplier<Tensor> logDet = () -> checkedTapeLogDet(logPrior, mode, support, layout, kfac, delta, precisions);
       return new LaplacePosterior(mode, layout, ll, lp, precisions, delta, curvature, damping, logDet);
     }
     Precision[] precisions = build.get();
@@ -185,7 +185,7 @@ public final class Laplace implements InferenceStrategy {
       delta[k] = precisions[k].damping;
     }
     Supplier<Tensor> logDet = differentiable
-        ? () -> tapeLogDet(logPrior, mode, support, layout, delta)
+        ? () -> tapeLogDet(logPrior, mode, support, layout, kfac, delta)
         : () -> constantLogDet(precisions, ll.dtype());
     return new LaplacePosterior(mode, layout, ll, lp, Memo.of(precisions), delta, curvature, damping, logDet);
   }
@@ -240,11 +240,11 @@ public final class Laplace implements InferenceStrategy {
    * positive definite (the tape ops refuse it) or the result is not finite, the double path is built
    * so that the error names the task and the damping needed; never a silent NaN.
    */
-  private Tensor checkedTapeLogDet(LogPrior logPrior, Params mode, Data support, ParamLayout layout, double[] delta,
-      Memo<Precision[]> precisions) {
+  private Tensor checkedTapeLogDet(LogPrior logPrior, Params mode, Data support, ParamLayout layout,
+      KfacStructure structure, double[] delta, Memo<Precision[]> precisions) {
     Tensor ld;
     try {
-      ld = tapeLogDet(logPrior, mode, support, layout, delta);
+      ld = tapeLogDet(logPrior, mode, support, layout, structure, delta);
     } catch (IllegalArgumentException e) {
       precisions.get(); // throws NotPositiveDefiniteException when that is the cause
       throw e;
@@ -265,7 +265,8 @@ public final class Laplace implements InferenceStrategy {
    * damping each task got: the curvature is rebuilt with recorded reverse passes, so the gradient
    * of the log-determinant reaches θ through φ̂ (its second-order dependence on θ).
    */
-  private Tensor tapeLogDet(LogPrior logPrior, Params mode, Data support, ParamLayout layout, double[] delta) {
+  private Tensor tapeLogDet(LogPrior logPrior, Params mode, Data support, ParamLayout layout,
+      KfacStructure structure, double[] delta) {
     int t = delta.length;
     var dtype = mode.tensors().get(0).dtype();
     Tensor perTaskDelta = Tensor.constant(Nd4j.createFromArray(delta).castTo(dtype));
@@ -283,7 +284,6 @@ public final class Laplace implements InferenceStrategy {
         return Ops.sum(Ops.log(diag), false, 1);
       }
       case KFAC -> {
-        KfacStructure structure = KfacStructure.of(((ModelLikelihood) logLikelihood).model());
         KfacStructure.TapeFactors factors = structure.factorsTape((ModelLikelihood) logLikelihood, mode, support);
         Tensor prior = Curvatures.priorDiagonalTape(logPrior, mode, layout);
         Tensor total = null;

@@ -221,10 +221,6 @@ abstract class Precision {
     final double[] mu;
     double shift;
 
-    KroneckerBlock(int weightOffset, int biasOffset, int in, int out, double[][] a, double[][] g, double shift) {
-      this(weightOffset, biasOffset, in, out, false, a, g, shift);
-    }
-
     KroneckerBlock(int weightOffset, int biasOffset, int in, int out, boolean outMajor, double[][] a, double[][] g,
         double shift) {
       this.weightOffset = weightOffset;
@@ -275,12 +271,10 @@ abstract class Precision {
       this.diagonal = diagonal;
     }
 
-    static Kronecker of(int dimension, List<KroneckerBlock> blocks, int task, Damping d) {
-      return of(dimension, blocks, new int[0], new double[0], task, d);
-    }
-
     /**
-     * @param diagonalIndex flat indices of the diagonal entries
+     * One task's K-FAC precision, damped as the policy says.
+     *
+     * @param diagonalIndex flat indices of the diagonal entries (none for a dense network)
      * @param diagonal their precisions (data and prior), copied
      */
     static Kronecker of(int dimension, List<KroneckerBlock> blocks, int[] diagonalIndex, double[] diagonal, int task,
