@@ -18,8 +18,7 @@ final class Conv {
   static Tensor conv2d(Tensor x, Tensor w, int stride, int pad) {
     validate("conv2d", x, w, stride, pad);
     INDArray v = perTask(x.value(), w.value(), outShape(x.shape(), w.shape(), stride, pad),
-        (xi, wi, out) -> Nd.exec("conv2d", new INDArray[] {xi, wi}, new INDArray[] {out},
-            wi.size(2), wi.size(3), stride, stride, pad, pad, 1, 1, 0, 0, 1));
+        (xi, wi, out) -> Backends.current().conv2d(xi, wi, out, stride, pad));
     return Ops.record("conv2d", v, new Tensor[] {x, w}, (g, out, need) -> new Tensor[] {
         need[0] ? inputGrad(g, w, x.shape(), stride, pad) : null,
         need[1] ? weightGrad(x, g, w.shape(), stride, pad) : null});
@@ -27,26 +26,8 @@ final class Conv {
 
   /** ∂⟨conv2d(x, w), g⟩/∂x: the transposed convolution of g, shaped like x. */
   static Tensor inputGrad(Tensor g, Tensor w, long[] xShape, int stride, int pad) {
-    INDArray v = perTask(g.value(), w.value(), xShape, (gi, wi, out) -> {
-      // deconv2d wants weights [kH, kW, outC, inC] = conv's [O, C, kH, kW] permuted.
-      INDArray wt = wi.permute(2, 3, 1, 0).dup('c');
-      long h = out.size(2);
-      long wd = out.size(3);
-      long dh = (gi.size(2) - 1) * stride + wi.size(2) - 2L * pad;
-      long dw = (gi.size(3) - 1) * stride + wi.size(3) - 2L * pad;
-      if (dh == h && dw == wd) {
-        Nd.exec("deconv2d", new INDArray[] {gi, wt}, new INDArray[] {out},
-            wi.size(2), wi.size(3), stride, stride, pad, pad, 1, 1, 0, 0);
-      } else {
-        // Rows/columns the forward pass dropped (stride not dividing the size) get zero gradient.
-        out.assign(0);
-        INDArray part = Nd.exec("deconv2d", new INDArray[] {gi, wt}, null,
-            wi.size(2), wi.size(3), stride, stride, pad, pad, 1, 1, 0, 0);
-        out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, dh), NDArrayIndex.interval(0, dw))
-            .assign(part);
-      }
-      return out;
-    });
+    INDArray v = perTask(g.value(), w.value(), xShape,
+        (gi, wi, out) -> Backends.current().conv2dInputGrad(gi, wi, out, stride, pad));
     return Ops.record("conv2dInputGrad", v, new Tensor[] {g, w}, (h, out, need) -> new Tensor[] {
         need[0] ? conv2d(h, w, stride, pad) : null,
         need[1] ? weightGrad(h, g, w.shape(), stride, pad) : null});
@@ -54,18 +35,8 @@ final class Conv {
 
   /** ∂⟨conv2d(x, w), g⟩/∂w: correlation of x's patches with g, shaped like w. */
   static Tensor weightGrad(Tensor x, Tensor g, long[] wShape, int stride, int pad) {
-    int k = (int) wShape[wShape.length - 1];
-    long[] w4 = Arrays.copyOfRange(wShape, wShape.length - 4, wShape.length);
-    INDArray v = perTask(x.value(), g.value(), wShape, (xi, gi, out) -> {
-      // conv2d_bp computes ∂/∂w with one backward-weights primitive (oneDNN where available:
-      // ~10x faster than im2col + tensorMmul, whose permute copies the patch matrix). Its input
-      // gradient is discarded, so zero weights do.
-      INDArray unusedW = Nd4j.zeros(xi.dataType(), w4);
-      INDArray unusedInputGrad = Nd4j.createUninitialized(xi.dataType(), xi.shape());
-      Nd.exec("conv2d_bp", new INDArray[] {xi, unusedW, gi}, new INDArray[] {unusedInputGrad, out},
-          k, k, stride, stride, pad, pad, 1, 1, 0, 0, 1);
-      return out;
-    });
+    INDArray v = perTask(x.value(), g.value(), wShape,
+        (xi, gi, out) -> Backends.current().conv2dWeightGrad(xi, gi, out, stride, pad));
     return Ops.record("conv2dWeightGrad", v, new Tensor[] {x, g}, (h, out, need) -> new Tensor[] {
         need[0] ? inputGrad(g, h, x.shape(), stride, pad) : null,
         need[1] ? conv2d(x, h, stride, pad) : null});
@@ -73,7 +44,7 @@ final class Conv {
 
   @FunctionalInterface
   private interface Kernel {
-    INDArray apply(INDArray a, INDArray b, INDArray out);
+    void apply(INDArray a, INDArray b, INDArray out);
   }
 
   // Applies the kernel to one batch, or to each task of rank-5 arguments writing into a slice of out.
@@ -89,10 +60,7 @@ final class Conv {
     }
     for (long t = 0; t < outShape[0]; t++) {
       INDArray slot = out.get(NDArrayIndex.point(t));
-      INDArray r = kernel.apply(a.get(NDArrayIndex.point(t)), b.get(NDArrayIndex.point(t)), slot);
-      if (r != slot) {
-        slot.assign(r);
-      }
+      kernel.apply(a.get(NDArrayIndex.point(t)), b.get(NDArrayIndex.point(t)), slot);
     }
     return out;
   }

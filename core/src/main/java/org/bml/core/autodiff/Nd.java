@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Raw ND4J helpers used by the ops' forward computations (no recording here). */
+/** Shape helpers and raw ND4J calls used by the ops' forward computations (no recording here). */
 final class Nd {
   private Nd() {}
 
@@ -31,16 +31,7 @@ final class Nd {
     }
     long[] padded = padLeft(v.shape(), shape.length);
     INDArray src = v.rank() == shape.length ? v : v.reshape(padded);
-    INDArray fast = Kernels.repeatLeading(src, shape);
-    if (fast != null) {
-      return fast;
-    }
-    // Not createUninitialized(shape).assign(src): in M2.1 assign() does not broadcast along
-    // leading size-1 dims. INDArray.broadcast() is correct but ~10x slower than a broadcasting add.
-    if (!v.dataType().isNumerical()) {
-      return src.broadcast(shape); // addi rejects BOOL, e.g. the condition of Ops.where
-    }
-    return Nd4j.zeros(v.dataType(), shape).addi(src);
+    return Backends.current().broadcastTo(src, shape);
   }
 
   /** g summed over the axes along which shape was broadcast, then reshaped to shape. */
@@ -57,7 +48,7 @@ final class Nd {
         axes[n++] = i;
       }
     }
-    INDArray s = n == 0 ? g : g.sum(true, Arrays.copyOf(axes, n));
+    INDArray s = n == 0 ? g : Backends.current().sum(g, true, Arrays.copyOf(axes, n));
     return s.reshape(shape);
   }
 

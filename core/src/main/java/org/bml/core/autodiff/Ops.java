@@ -2,14 +2,16 @@ package org.bml.core.autodiff;
 
 import java.util.Arrays;
 import java.util.List;
+import static org.bml.core.autodiff.ArrayBackend.Binary.ADD;
+import static org.bml.core.autodiff.ArrayBackend.Binary.DIV;
+import static org.bml.core.autodiff.ArrayBackend.Binary.MUL;
+import static org.bml.core.autodiff.ArrayBackend.Binary.SUB;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.Step;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Log1p;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.bml.core.autodiff.ArrayBackend.Unary;
 
 /**
  * The differentiable ops. Each computes its value eagerly with ND4J and, under grad mode when an
@@ -24,6 +26,11 @@ public final class Ops {
   private Ops() {}
 
   // ---------------------------------------------------------------- recording
+
+  // The array kernels of the selected backend.
+  private static ArrayBackend K() {
+    return Backends.current();
+  }
 
   static Tensor record(String op, INDArray value, Tensor[] inputs, BackwardFn backward) {
     if (Anomaly.isOn()) {
@@ -68,7 +75,7 @@ public final class Ops {
   public static Tensor add(Tensor a, Tensor b) {
     checkSameDtype("add", a, b);
     long[] shape = Nd.broadcastShape("add", a.shape(), b.shape());
-    INDArray v = sameShape(a, b) ? a.value().add(b.value()) : bcast(a, shape).add(bcast(b, shape));
+    INDArray v = sameShape(a, b) ? K().binary(ADD, a.value(), b.value()) : K().binary(ADD, bcast(a, shape), bcast(b, shape));
     return record("add", v, new Tensor[] {a, b}, (g, out, need) -> grads(
         need[0] ? sumTo(g, a.shape()) : null,
         need[1] ? sumTo(g, b.shape()) : null));
@@ -77,7 +84,7 @@ public final class Ops {
   public static Tensor sub(Tensor a, Tensor b) {
     checkSameDtype("sub", a, b);
     long[] shape = Nd.broadcastShape("sub", a.shape(), b.shape());
-    INDArray v = sameShape(a, b) ? a.value().sub(b.value()) : bcast(a, shape).sub(bcast(b, shape));
+    INDArray v = sameShape(a, b) ? K().binary(SUB, a.value(), b.value()) : K().binary(SUB, bcast(a, shape), bcast(b, shape));
     return record("sub", v, new Tensor[] {a, b}, (g, out, need) -> grads(
         need[0] ? sumTo(g, a.shape()) : null,
         need[1] ? neg(sumTo(g, b.shape())) : null));
@@ -86,7 +93,7 @@ public final class Ops {
   public static Tensor mul(Tensor a, Tensor b) {
     checkSameDtype("mul", a, b);
     long[] shape = Nd.broadcastShape("mul", a.shape(), b.shape());
-    INDArray v = sameShape(a, b) ? a.value().mul(b.value()) : bcast(a, shape).mul(bcast(b, shape));
+    INDArray v = sameShape(a, b) ? K().binary(MUL, a.value(), b.value()) : K().binary(MUL, bcast(a, shape), bcast(b, shape));
     return record("mul", v, new Tensor[] {a, b}, (g, out, need) -> grads(
         need[0] ? sumTo(mul(g, b), a.shape()) : null,
         need[1] ? sumTo(mul(g, a), b.shape()) : null));
@@ -95,7 +102,7 @@ public final class Ops {
   public static Tensor div(Tensor a, Tensor b) {
     checkSameDtype("div", a, b);
     long[] shape = Nd.broadcastShape("div", a.shape(), b.shape());
-    INDArray v = sameShape(a, b) ? a.value().div(b.value()) : bcast(a, shape).div(bcast(b, shape));
+    INDArray v = sameShape(a, b) ? K().binary(DIV, a.value(), b.value()) : K().binary(DIV, bcast(a, shape), bcast(b, shape));
     return record("div", v, new Tensor[] {a, b}, (g, out, need) -> grads(
         need[0] ? sumTo(div(g, b), a.shape()) : null,
         need[1] ? sumTo(neg(div(mul(g, out), b)), b.shape()) : null));
@@ -119,18 +126,18 @@ public final class Ops {
 
   /** x + c for a constant c. */
   public static Tensor addScalar(Tensor x, double c) {
-    return record("addScalar", x.value().add(c), new Tensor[] {x}, (g, out, need) -> grads(g));
+    return record("addScalar", K().withScalar(ArrayBackend.WithScalar.ADD, x.value(), c), new Tensor[] {x}, (g, out, need) -> grads(g));
   }
 
   /** c · x for a constant c. */
   public static Tensor mulScalar(Tensor x, double c) {
-    return record("mulScalar", x.value().mul(c), new Tensor[] {x}, (g, out, need) -> grads(mulScalar(g, c)));
+    return record("mulScalar", K().withScalar(ArrayBackend.WithScalar.MUL, x.value(), c), new Tensor[] {x}, (g, out, need) -> grads(mulScalar(g, c)));
   }
 
   /** a + c · b for a constant c, in one op (the update of a gradient step). */
   public static Tensor addScaled(Tensor a, Tensor b, double c) {
     checkSameShape("addScaled", a, b);
-    INDArray v = b.value().mul(c).addi(a.value());
+    INDArray v = K().addScaled(a.value(), b.value(), c);
     return record("addScaled", v, new Tensor[] {a, b}, (g, out, need) -> grads(
         need[0] ? g : null,
         need[1] ? mulScalar(g, c) : null));
@@ -138,46 +145,46 @@ public final class Ops {
 
   /** c - x for a constant c. */
   public static Tensor rsubScalar(Tensor x, double c) {
-    return record("rsubScalar", x.value().rsub(c), new Tensor[] {x}, (g, out, need) -> grads(neg(g)));
+    return record("rsubScalar", K().withScalar(ArrayBackend.WithScalar.RSUB, x.value(), c), new Tensor[] {x}, (g, out, need) -> grads(neg(g)));
   }
 
   // ---------------------------------------------------------------- element-wise unary
 
   public static Tensor neg(Tensor x) {
-    return record("neg", x.value().neg(), new Tensor[] {x}, (g, out, need) -> grads(neg(g)));
+    return record("neg", K().unary(Unary.NEG, x.value()), new Tensor[] {x}, (g, out, need) -> grads(neg(g)));
   }
 
   public static Tensor exp(Tensor x) {
-    return record("exp", Transforms.exp(x.value(), true), new Tensor[] {x}, (g, out, need) -> grads(mul(g, out)));
+    return record("exp", K().unary(Unary.EXP, x.value()), new Tensor[] {x}, (g, out, need) -> grads(mul(g, out)));
   }
 
   public static Tensor log(Tensor x) {
-    return record("log", Transforms.log(x.value(), true), new Tensor[] {x}, (g, out, need) -> grads(div(g, x)));
+    return record("log", K().unary(Unary.LOG, x.value()), new Tensor[] {x}, (g, out, need) -> grads(div(g, x)));
   }
 
   public static Tensor log1p(Tensor x) {
-    INDArray v = Nd4j.getExecutioner().exec(new Log1p(x.value(), x.value().ulike()));
+    INDArray v = K().unary(Unary.LOG1P, x.value());
     return record("log1p", v, new Tensor[] {x}, (g, out, need) -> grads(div(g, addScalar(x, 1.0))));
   }
 
   public static Tensor sqrt(Tensor x) {
-    return record("sqrt", Transforms.sqrt(x.value(), true), new Tensor[] {x},
+    return record("sqrt", K().unary(Unary.SQRT, x.value()), new Tensor[] {x},
         (g, out, need) -> grads(div(mulScalar(g, 0.5), out)));
   }
 
   public static Tensor square(Tensor x) {
-    return record("square", x.value().mul(x.value()), new Tensor[] {x},
+    return record("square", K().binary(MUL, x.value(), x.value()), new Tensor[] {x},
         (g, out, need) -> grads(mul(g, mulScalar(x, 2.0))));
   }
 
   /** x^p for a constant exponent p. */
   public static Tensor pow(Tensor x, double p) {
-    return record("pow", Transforms.pow(x.value(), p, true), new Tensor[] {x},
+    return record("pow", K().pow(x.value(), p), new Tensor[] {x},
         (g, out, need) -> grads(mul(g, mulScalar(pow(x, p - 1), p))));
   }
 
   public static Tensor tanh(Tensor x) {
-    return record("tanh", Transforms.tanh(x.value(), true), new Tensor[] {x},
+    return record("tanh", K().unary(Unary.TANH, x.value()), new Tensor[] {x},
         (g, out, need) -> grads(mul(g, rsubScalar(square(out), 1.0))));
   }
 
@@ -186,7 +193,7 @@ public final class Ops {
     // (inner backward, its own backward, the outer backward): one cheap scalar op instead of a
     // relu_bp call each time.
     INDArray[] mask = new INDArray[1];
-    return record("relu", Transforms.relu(x.value(), true), new Tensor[] {x},
+    return record("relu", K().unary(Unary.RELU, x.value()), new Tensor[] {x},
         (g, out, need) -> grads(positiveMask(g, x, mask)));
   }
 
@@ -194,20 +201,20 @@ public final class Ops {
   // (almost everywhere), so x is not an input of the node.
   private static Tensor positiveMask(Tensor g, Tensor x, INDArray[] mask) {
     if (mask[0] == null) {
-      mask[0] = Nd4j.getExecutioner().exec(new Step(x.value(), x.value().ulike(), 0.0));
+      mask[0] = K().unary(Unary.STEP, x.value());
     }
-    INDArray v = g.value().mul(mask[0]);
+    INDArray v = K().binary(MUL, g.value(), mask[0]);
     return record("reluGrad", v, new Tensor[] {g}, (h, out, need) -> grads(positiveMask(h, x, mask)));
   }
 
   public static Tensor sigmoid(Tensor x) {
-    return record("sigmoid", Transforms.sigmoid(x.value(), true), new Tensor[] {x},
+    return record("sigmoid", K().unary(Unary.SIGMOID, x.value()), new Tensor[] {x},
         (g, out, need) -> grads(mul(g, mul(out, rsubScalar(out, 1.0)))));
   }
 
   /** log(1 + exp(x)). */
   public static Tensor softplus(Tensor x) {
-    return record("softplus", Transforms.softPlus(x.value(), true), new Tensor[] {x},
+    return record("softplus", K().unary(Unary.SOFTPLUS, x.value()), new Tensor[] {x},
         (g, out, need) -> grads(mul(g, sigmoid(x))));
   }
 
@@ -216,7 +223,7 @@ public final class Ops {
   /** Sum over axes (all axes when none are given). */
   public static Tensor sum(Tensor x, boolean keepDims, int... axes) {
     int[] ax = Nd.normalizeAxes("sum", x.rank(), axes);
-    INDArray v = x.value().sum(keepDims, ax);
+    INDArray v = K().sum(x.value(), keepDims, ax);
     long[] keep = Nd.keepDimsShape(x.shape(), ax);
     return record("sum", v, new Tensor[] {x},
         (g, out, need) -> grads(broadcastTo(keepDims ? g : reshape(g, keep), x.shape())));
@@ -234,15 +241,15 @@ public final class Ops {
    */
   public static Tensor max(Tensor x, boolean keepDims, int... axes) {
     int[] ax = Nd.normalizeAxes("max", x.rank(), axes);
-    INDArray v = x.value().max(keepDims, ax);
+    INDArray v = K().max(x.value(), keepDims, ax);
     long[] keep = Nd.keepDimsShape(x.shape(), ax);
     // The routing weights depend on x only, so they are computed once and shared by every
     // backward application (max-pooling's backward runs three times in second-order MAML).
     INDArray[] shareCell = new INDArray[1];
     return record("max", v, new Tensor[] {x}, (g, out, need) -> {
       if (shareCell[0] == null) {
-        INDArray m = x.value().eq(Nd.broadcastTo(v.reshape(keep), x.shape())).castTo(x.dtype());
-        shareCell[0] = m.divi(Nd.broadcastTo(m.sum(true, ax), x.shape()));
+        INDArray m = K().equalMask(x.value(), Nd.broadcastTo(v.reshape(keep), x.shape()));
+        shareCell[0] = K().binary(DIV, m, Nd.broadcastTo(K().sum(m, true, ax), x.shape()));
       }
       return grads(mul(broadcastTo(keepDims ? g : reshape(g, keep), x.shape()), Tensor.constant(shareCell[0])));
     });
@@ -250,7 +257,7 @@ public final class Ops {
 
   /** log Σ exp(x) over one axis, stabilised by the (constant) maximum. */
   public static Tensor logSumExp(Tensor x, int axis, boolean keepDims) {
-    Tensor m = Tensor.constant(x.value().max(true, Nd.normalizeAxes("logSumExp", x.rank(), axis)));
+    Tensor m = Tensor.constant(K().max(x.value(), true, Nd.normalizeAxes("logSumExp", x.rank(), axis)));
     Tensor lse = add(log(sum(exp(sub(x, m)), true, axis)), m);
     return keepDims ? lse : reshape(lse, dropAxis(x.shape(), axis));
   }
@@ -447,8 +454,7 @@ public final class Ops {
   }
 
   private static Tensor gather0(Tensor x, int[] indices) {
-    INDArray idx = Nd4j.createFromArray(indices);
-    INDArray v = Nd.exec("gather", new INDArray[] {x.value(), idx}, null, 0);
+    INDArray v = K().gather0(x.value(), indices);
     long rows = x.size(0);
     return record("gather", v, new Tensor[] {x}, (g, out, need) -> grads(scatterAdd0(g, indices, rows)));
   }
@@ -473,7 +479,7 @@ public final class Ops {
     checkSameDtype("where", a, b);
     long[] shape = Nd.broadcastShape("where", Nd.broadcastShape("where", a.shape(), b.shape()), mask.shape());
     INDArray cond = Nd.broadcastTo(mask.castTo(DataType.BOOL), shape);
-    INDArray v = Nd.exec("select", new INDArray[] {cond, Nd.broadcastTo(a.value(), shape), Nd.broadcastTo(b.value(), shape)}, null);
+    INDArray v = K().select(cond, Nd.broadcastTo(a.value(), shape), Nd.broadcastTo(b.value(), shape));
     Tensor m = Tensor.constant(cond.castTo(a.dtype()));
     return record("where", v, new Tensor[] {a, b}, (g, out, need) -> grads(
         need[0] ? sumTo(mul(g, m), a.shape()) : null,
@@ -508,7 +514,7 @@ public final class Ops {
       throw new IllegalArgumentException("op 'matmul': shapes " + Arrays.toString(a.shape())
           + (transA ? "ᵀ" : "") + " and " + Arrays.toString(b.shape()) + (transB ? "ᵀ" : "") + " do not multiply");
     }
-    INDArray v = Kernels.matmul(a.value(), b.value(), transA, transB);
+    INDArray v = K().matmul(a.value(), b.value(), transA, transB);
     return record("matmul", v, new Tensor[] {a, b}, (g, out, need) -> {
       Tensor ga = null;
       Tensor gb = null;
@@ -554,11 +560,10 @@ public final class Ops {
       }
     }
     INDArray v = w.rank() == 2
-        ? Kernels.matmul(x.value().reshape(t * n, x.size(2)), w.value(), false, false).reshape(t, n, outDim)
-        : Kernels.matmul(x.value(), w.value(), false, false);
+        ? K().matmul(x.value().reshape(t * n, x.size(2)), w.value(), false, false).reshape(t, n, outDim)
+        : K().matmul(x.value(), w.value(), false, false);
     if (b != null) {
-      // The product is a fresh array, so adding the bias in place is safe.
-      v.addi(b.rank() == 1 ? b.value() : b.value().reshape(t, 1, outDim));
+      v = K().binary(ADD, v, b.rank() == 1 ? b.value().reshape(1, 1, outDim) : b.value().reshape(t, 1, outDim));
     }
     Tensor[] inputs = b == null ? new Tensor[] {x, w} : new Tensor[] {x, w, b};
     return record("linear", v, inputs, (g, out, need) -> {
@@ -592,9 +597,9 @@ public final class Ops {
     INDArray in = x.value();
     // x − max − log Σ exp(x − max): ND4J's native log_softmax returns −∞ in float32 once a row's
     // logits differ by more than ~100 (it takes the log of an underflowed softmax).
-    INDArray shifted = in.sub(Nd.broadcastTo(in.max(true, ax), in.shape()));
-    INDArray lse = Transforms.log(Transforms.exp(shifted, true).sum(true, ax), false);
-    INDArray v = shifted.subi(Nd.broadcastTo(lse, in.shape()));
+    INDArray shifted = K().binary(SUB, in, Nd.broadcastTo(K().max(in, true, ax), in.shape()));
+    INDArray lse = K().unary(Unary.LOG, K().sum(K().unary(Unary.EXP, shifted), true, ax));
+    INDArray v = K().binary(SUB, shifted, Nd.broadcastTo(lse, in.shape()));
     return record("logSoftmax", v, new Tensor[] {x},
         (g, out, need) -> grads(sub(g, mul(exp(out), sum(g, true, ax)))));
   }
@@ -700,7 +705,7 @@ public final class Ops {
     INDArray in = m.value().dup('c');
     INDArray v;
     try {
-      v = Nd.exec("matrix_inverse", new INDArray[] {in}, new INDArray[] {in.ulike()});
+      v = K().matrixInverse(in);
     } catch (RuntimeException | Error e) {
       throw new IllegalArgumentException("op 'inverse': matrix " + Arrays.toString(m.shape()) + " is singular", e);
     }

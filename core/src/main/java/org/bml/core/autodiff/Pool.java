@@ -5,7 +5,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * 2×2 max-pooling (stride 2) on even spatial sizes as two mutually adjoint linear primitives,
- * so derivatives of any order stay within ND4J's pooling kernels (oneDNN where available):
+ * so derivatives of any order stay within the backend's pooling kernels (oneDNN with ND4J):
  * {@code route(g)} puts each window's upstream value on the window's maximal entry
  * ({@code maxpool2d_bp}), {@code gather(h)} reads each window's value at that entry
  * (sum-pooling of h masked by the routing). The routing depends on the pooled input only, so it
@@ -17,13 +17,10 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Pool {
   private Pool() {}
 
-  // kH, kW, sH, sW, pH, pW, dH, dW, sameMode, extraParam (avg: divide by window), NCHW
-  private static final long[] ARGS = {2, 2, 2, 2, 0, 0, 1, 1, 0, 0, 0};
-
   /** Max-pools the last two axes of x (both even). */
   static Tensor maxPool2x2Even(Tensor x) {
     INDArray x4 = asBatch(x.value());
-    INDArray y = Nd.exec("maxpool2d", new INDArray[] {x4}, null, ARGS);
+    INDArray y = Backends.current().maxPool2x2(x4);
     Routing routing = new Routing(x4);
     long[] yShape = pooledShape(x.shape());
     return Ops.record("maxPool2x2", y.reshape(yShape), new Tensor[] {x},
@@ -42,7 +39,7 @@ final class Pool {
     INDArray mask() {
       if (mask == null) {
         INDArray ones = Nd4j.ones(input.dataType(), input.size(0), input.size(1), input.size(2) / 2, input.size(3) / 2);
-        mask = Nd.exec("maxpool2d_bp", new INDArray[] {input, ones}, null, ARGS);
+        mask = Backends.current().maxPool2x2Route(input, ones);
       }
       return mask;
     }
@@ -50,15 +47,15 @@ final class Pool {
 
   /** Window values of g placed on the maximal entries: shape of the pooled input. */
   private static Tensor route(Tensor g, Routing r, long[] xShape) {
-    INDArray v = Nd.exec("maxpool2d_bp", new INDArray[] {r.input, asBatch(g.value())}, null, ARGS);
+    INDArray v = Backends.current().maxPool2x2Route(r.input, asBatch(g.value()));
     return Ops.record("maxPool2x2Route", v.reshape(xShape), new Tensor[] {g},
         (h, out, need) -> new Tensor[] {gather(h, r, g.shape())});
   }
 
   /** Adjoint of route: each window's value of h at its maximal entry. */
   private static Tensor gather(Tensor h, Routing r, long[] gShape) {
-    INDArray masked = asBatch(h.value()).mul(r.mask());
-    INDArray v = Nd.exec("avgpool2d", new INDArray[] {masked}, null, ARGS).muli(4);
+    INDArray masked = Backends.current().binary(ArrayBackend.Binary.MUL, asBatch(h.value()), r.mask());
+    INDArray v = Backends.current().sumPool2x2(masked);
     return Ops.record("maxPool2x2Gather", v.reshape(gShape), new Tensor[] {h},
         (g, out, need) -> new Tensor[] {route(g, r, h.shape())});
   }
