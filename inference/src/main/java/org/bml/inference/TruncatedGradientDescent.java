@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Ops;
+import org.bml.core.autodiff.Recompute;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
 
@@ -33,6 +34,8 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
   private final GradientOrder order;
   private final PriorFamily prior;
   private final double priorWeight;
+  // 0: the whole unrolled graph is kept; > 0: that many checkpointed segments; −1: ⌈√K⌉ of them.
+  private final int recomputeSegments;
 
   /** K steps of size α (scalar). */
   public TruncatedGradientDescent(int steps, double stepSize, GradientOrder order) {
@@ -54,6 +57,11 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
 
   private TruncatedGradientDescent(int steps, Preconditioner preconditioner, GradientOrder order, PriorFamily prior,
       double priorWeight) {
+    this(steps, preconditioner, order, prior, priorWeight, 0);
+  }
+
+  private TruncatedGradientDescent(int steps, Preconditioner preconditioner, GradientOrder order, PriorFamily prior,
+      double priorWeight, int recomputeSegments) {
     if (steps < 0) {
       throw new IllegalArgumentException("TruncatedGradientDescent: steps must be >= 0, got " + steps);
     }
@@ -68,6 +76,7 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
     this.order = order;
     this.prior = prior;
     this.priorWeight = priorWeight;
+    this.recomputeSegments = recomputeSegments;
   }
 
   public int steps() {
@@ -94,7 +103,7 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
 
   /** The same strategy with another number of steps (e.g. more steps at test time). */
   public TruncatedGradientDescent withSteps(int k) {
-    return new TruncatedGradientDescent(k, preconditioner, order, prior, priorWeight);
+    return new TruncatedGradientDescent(k, preconditioner, order, prior, priorWeight, recomputeSegments);
   }
 
   /**
@@ -112,7 +121,7 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
       throw new IllegalArgumentException("TruncatedGradientDescent: prior weight must be positive and finite, got "
           + weight);
     }
-    return new TruncatedGradientDescent(steps, preconditioner, order, prior, weight);
+    return new TruncatedGradientDescent(steps, preconditioner, order, prior, weight, recomputeSegments);
   }
 
   /**
@@ -129,6 +138,33 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
     return withPrior(PriorFamily.isotropic(1 / precision), 1.0);
   }
 
+  /**
+   * The same strategy with the inner loop checkpointed in ⌈√K⌉ segments ({@link Recompute}): the
+   * meta-gradient is the same, memory holds one segment's graph (plus the iterates at segment
+   * boundaries) instead of all K steps', at the cost of one extra forward run of the steps. The
+   * adapted parameters are then differentiable once (meta-gradients, not Hessians of the
+   * meta-loss). A learned preconditioner is not supported with it.
+   */
+  public TruncatedGradientDescent withRecompute() {
+    return new TruncatedGradientDescent(steps, preconditioner, order, prior, priorWeight, -1);
+  }
+
+  /** As {@link #withRecompute()} with a given number of segments (≥ 1; capped at K). */
+  public TruncatedGradientDescent withRecompute(int segments) {
+    if (segments < 1) {
+      throw new IllegalArgumentException("TruncatedGradientDescent: recompute segments must be >= 1, got " + segments);
+    }
+    return new TruncatedGradientDescent(steps, preconditioner, order, prior, priorWeight, segments);
+  }
+
+  /** Checkpointed segments for K steps: 0 when the whole graph is kept. */
+  public int recomputeSegments(int k) {
+    if (recomputeSegments == 0 || k == 0) {
+      return 0;
+    }
+    return recomputeSegments > 0 ? Math.min(recomputeSegments, k) : (int) Math.ceil(Math.sqrt(k));
+  }
+
   @Override
   public TaskPosterior infer(Params theta, Data support, Likelihood likelihood) {
     return new PointMass(adapt(theta, support, likelihood, steps));
@@ -142,6 +178,38 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
     boolean differentiable = anyRequiresGrad(theta.tensors()) || anyRequiresGrad(preconditioner.tensors())
         || (logPrior != null && logPrior.logDensity(phi.detach()).requiresGrad());
     boolean createGraph = differentiable && order == GradientOrder.SECOND;
+    int segments = recomputeSegments(k);
+    if (segments == 0 || !differentiable) {
+      return descend(phi, logPrior, support, likelihood, k, createGraph, differentiable);
+    }
+    for (Tensor t : preconditioner.tensors()) {
+      if (t.requiresGrad()) {
+        throw new IllegalArgumentException("TruncatedGradientDescent: recompute does not support a learned"
+            + " preconditioner (" + preconditioner + ")");
+      }
+    }
+    // Segment inputs: the iterate, and θ when the explicit prior reads it.
+    List<String> names = phi.names();
+    int n = names.size();
+    int length = (k + segments - 1) / segments;
+    for (int from = 0; from < k; from += length) {
+      int m = Math.min(length, k - from);
+      List<Tensor> inputs = new ArrayList<>(phi.tensors());
+      if (prior != null) {
+        inputs.addAll(theta.tensors());
+      }
+      List<Tensor> out = Recompute.checkpoint("inner steps " + from + ".." + (from + m - 1), inputs, fresh -> {
+        LogPrior lp = prior == null ? null : prior.given(Params.of(theta.names(), fresh.subList(n, fresh.size())));
+        return descend(Params.of(names, fresh.subList(0, n)), lp, support, likelihood, m, createGraph, true)
+            .tensors();
+      });
+      phi = Params.of(names, out);
+    }
+    return phi;
+  }
+
+  private Params descend(Params phi, LogPrior logPrior, Data support, Likelihood likelihood, int k,
+      boolean createGraph, boolean differentiable) {
     for (int step = 0; step < k; step++) {
       // Constant iterates (no graph to anything learnable) become fresh roots to differentiate the loss.
       Params current = phi.map(t -> t.requiresGrad() ? t : t.asVariable());
@@ -179,6 +247,8 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
   @Override
   public String toString() {
     return "TruncatedGradientDescent(K=" + steps + ", B=" + preconditioner + ", " + order
-        + (prior == null ? "" : ", explicit prior × " + priorWeight) + ")";
+        + (prior == null ? "" : ", explicit prior × " + priorWeight)
+        + (recomputeSegments == 0 ? "" : ", recompute " + (recomputeSegments < 0 ? "√K" : recomputeSegments) + " segments")
+        + ")";
   }
 }
