@@ -2,6 +2,9 @@ package org.bml.algorithms;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.bml.algorithms.parallel.Shard;
+import org.bml.algorithms.parallel.ShardResult;
+import org.bml.algorithms.parallel.TaskExecutor;
 import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.memory.MemoryScope;
@@ -24,6 +27,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>A meta-batch can be processed in chunks of tasks (each chunk's graph is freed after its
  * backward pass and the gradients are accumulated), which bounds memory for large models such as
  * Conv-4 without changing the result for methods whose loss is a mean over tasks.
+ *
+ * <p>With a {@link TaskExecutor} the chunks become shards computed where the executor runs them
+ * (worker threads, Spark executors) and are added in shard order; the executor builds its own
+ * copy of the method and tasks, so the result equals the in-process chunked step bit for bit.
  */
 public final class MetaTrainer {
   private final MetaLearner learner;
@@ -32,6 +39,7 @@ public final class MetaTrainer {
   private final int metaBatch;
   private final int chunk;
   private final long seed;
+  private final TaskExecutor executor;
 
   public MetaTrainer(MetaLearner learner, TaskDistribution tasks, MetaOptimizer optimizer, int metaBatch, long seed) {
     this(learner, tasks, optimizer, metaBatch, metaBatch, seed);
@@ -40,11 +48,24 @@ public final class MetaTrainer {
   /** @param chunk tasks per forward/backward pass (1..metaBatch) */
   public MetaTrainer(MetaLearner learner, TaskDistribution tasks, MetaOptimizer optimizer, int metaBatch, int chunk,
       long seed) {
+    this(learner, tasks, optimizer, metaBatch, chunk, seed, null);
+  }
+
+  /**
+   * @param chunk tasks per shard (1..metaBatch)
+   * @param executor where the shards run, or null for this thread
+   */
+  public MetaTrainer(MetaLearner learner, TaskDistribution tasks, MetaOptimizer optimizer, int metaBatch, int chunk,
+      long seed, TaskExecutor executor) {
     if (metaBatch <= 0) {
       throw new IllegalArgumentException("MetaTrainer: meta-batch size must be positive, got " + metaBatch);
     }
     if (chunk <= 0 || chunk > metaBatch) {
       throw new IllegalArgumentException("MetaTrainer: chunk must be in 1.." + metaBatch + ", got " + chunk);
+    }
+    if (executor != null && !learner.decomposesOverTasks()) {
+      throw new IllegalArgumentException("MetaTrainer: " + learner.getClass().getSimpleName()
+          + "'s meta-loss does not decompose over tasks, so it cannot be split over workers");
     }
     if (chunk < metaBatch && !learner.decomposesOverTasks()) {
       throw new IllegalArgumentException("MetaTrainer: " + learner.getClass().getSimpleName()
@@ -56,6 +77,7 @@ public final class MetaTrainer {
     this.metaBatch = metaBatch;
     this.chunk = chunk;
     this.seed = seed;
+    this.executor = executor;
   }
 
   public MetaOptimizer optimizer() {
@@ -69,6 +91,9 @@ public final class MetaTrainer {
    * @throws ArithmeticException if the loss or gradient is NaN or infinite (θ unchanged)
    */
   public double step(long iteration) {
+    if (executor != null) {
+      return stepOn(executor, iteration);
+    }
     try (MemoryScope scope = MemoryScope.open("bml-meta-step")) {
       TaskBatch batch = tasks.batch(seed, iteration * metaBatch, metaBatch);
       Data support = Episodes.support(batch);
@@ -108,8 +133,31 @@ public final class MetaTrainer {
     }
   }
 
-  /** Seed of a method's sampling at an iteration (and chunk start), a pure function of the run's seed. */
+  private double stepOn(TaskExecutor exec, long iteration) {
+    List<ShardResult> parts = exec.map(optimizer.params(), seed, iteration, Shard.bySize(metaBatch, chunk));
+    ShardResult total = ShardResult.sumInOrder(parts, optimizer.params().tensors().get(0).value().dataType());
+    if (total.from() != 0 || total.to() != metaBatch) {
+      throw new IllegalStateException("MetaTrainer: " + exec.describe() + " returned tasks " + total.from() + ".."
+          + total.to() + " of a meta-batch of " + metaBatch);
+    }
+    double value = checkFinite(total.loss(), iteration);
+    try (MemoryScope scope = MemoryScope.open("bml-meta-step")) {
+      optimizer.step(total.gradients(optimizer.params()));
+    }
+    return value;
+  }
+
+  /** The executor shards run on, or null when they run in this thread. */
+  public TaskExecutor executor() {
+    return executor;
+  }
+
   private long sampleSeed(long iteration, int chunkStart) {
+    return sampleSeed(seed, iteration, chunkStart);
+  }
+
+  /** Seed of a method's sampling at an iteration (and chunk start), a pure function of the run's seed. */
+  public static long sampleSeed(long seed, long iteration, int chunkStart) {
     return Seeds.streamSeed(seed ^ 0x5DEECE66DL, iteration * 1_000_003L + chunkStart);
   }
 

@@ -69,6 +69,10 @@ final class Nd4jBackend implements ArrayBackend {
 
   @Override
   public INDArray withScalar(WithScalar op, INDArray x, double c) {
+    if (Double.isNaN(c)) {
+      // ND4J's scalar ops replace a NaN scalar by 1e-5 (Nd4j.EPS_THRESHOLD); x ∘ NaN is NaN.
+      return Nd4j.valueArrayOf(x.shape(), Double.NaN, x.dataType());
+    }
     return switch (op) {
       case ADD -> x.add(c);
       case MUL -> x.mul(c);
@@ -78,6 +82,9 @@ final class Nd4jBackend implements ArrayBackend {
 
   @Override
   public INDArray addScaled(INDArray a, INDArray b, double c) {
+    if (Double.isNaN(c)) {
+      return Nd4j.valueArrayOf(a.shape(), Double.NaN, a.dataType());
+    }
     return b.mul(c).addi(a);
   }
 
