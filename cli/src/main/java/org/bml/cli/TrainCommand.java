@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.bml.algorithms.Checkpoint;
 import org.bml.algorithms.Evaluation;
 import org.bml.algorithms.MetaTrainer;
+import org.bml.algorithms.parallel.TaskExecutor;
 import org.bml.core.memory.MemoryScope;
 import org.bml.core.optim.MetaOptimizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -109,6 +110,16 @@ final class TrainCommand implements Callable<Integer> {
       description = "tasks per forward/backward pass, gradients accumulated (default: the meta-batch; 1 for images)")
   Integer chunk;
 
+  @Option(names = "--workers", paramLabel = "N",
+      description = "worker threads, each computing a share of the meta-batch (default 1: this thread); "
+          + "bit-identical for a fixed N, equal to float rounding across N; not kept on --resume")
+  Integer workers;
+
+  @Option(names = "--spark", paramLabel = "MASTER",
+      description = "compute the meta-batch's shards on Apache Spark, e.g. local[2] or spark://host:7077 "
+          + "(needs the bml-spark module built; not kept on --resume)")
+  String spark;
+
   @Option(names = "--iterations", paramLabel = "N", description = "meta-iterations in all (default*)")
   Integer iterations;
 
@@ -206,10 +217,22 @@ final class TrainCommand implements Callable<Integer> {
     }
     exp.tasks();
     MetaOptimizer opt = exp.newOptimizer();
+    TaskExecutor executor = TrainExecutors.open(config, exp, workers, spark);
+    try {
+      return train(config, exp, opt, executor, resumeFrom, dir, stdout, err);
+    } finally {
+      if (executor != null) {
+        executor.close();
+      }
+    }
+  }
+
+  private int train(RunConfig config, Experiment exp, MetaOptimizer opt, TaskExecutor executor, Checkpoint resumeFrom,
+      Path dir, PrintWriter stdout, PrintWriter err) {
     MetaTrainer trainer;
     try {
-      trainer = new MetaTrainer(exp.learner, exp.tasks().train(), opt, config.metaBatch(), config.chunk(),
-          config.seed());
+      trainer = new MetaTrainer(exp.learner, exp.tasks().train(), opt, config.metaBatch(),
+          TrainExecutors.shardSize(config, executor), config.seed(), executor);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(e.getMessage(), e);
     }
@@ -236,6 +259,10 @@ final class TrainCommand implements Callable<Integer> {
     }
     Map<String, String> provenance = new TreeMap<>(Checkpoint.capture(opt, Map.of(), config.seed()).provenance());
     provenance.put("cli", "bml-cli " + Main.VERSION);
+    if (executor != null) {
+      provenance.put("executor", executor.describe());
+      provenance.put("shard-tasks", Integer.toString(TrainExecutors.shardSize(config, executor)));
+    }
     try (MetricsLog metrics = MetricsLog.open(dir, opt.iteration())) {
       new Run(config, exp, opt, trainer, dir, metrics, provenance, elapsedBefore, err).loop();
     }
