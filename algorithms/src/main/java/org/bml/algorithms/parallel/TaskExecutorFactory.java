@@ -25,6 +25,7 @@ public interface TaskExecutorFactory {
       }
     }
     throw new IllegalArgumentException("no '" + engine + "' executor on the class path: build the bml-" + engine
-        + " module (mvn -B -Dmaven.test.skip=true package) so that ./bml finds " + engine + "/target/lib");
+        + " module once (mvn -B -q -Dmaven.test.skip=true -pl " + engine + " -am install); ./bml then puts "
+        + engine + "/target/lib on the class path");
   }
 }
