@@ -173,21 +173,12 @@ public final class Bmaml implements MetaLearner {
   // K steps from [T, M, P] particles; with a precision step scale s ≠ 1, each SVGD step's displacement of
   // the log-precision coordinates is multiplied by s (recorded ops, so Θ_n stays differentiable in Θ_0).
   private ParticlePosterior run(Tensor start, ParamLayout layout, Data data, int steps, LogPrior prior) {
-    if (!scalesPrecisions(layout, steps)) {
-      ParticlePosterior q = svgd(steps, prior).run(start, layout, data, prior);
-      requireFinite(q.particles(), steps);
-      return q;
-    }
-    Tensor mask = Tensor.constant(precisionMask(layout).castTo(start.dtype()).reshape(1, 1, layout.size()));
-    Svgd one = svgd(1, prior);
-    Tensor phi = start;
-    for (int k = 0; k < steps; k++) {
-      Tensor next = one.run(phi, layout, data, prior).particles();
-      // next + (s − 1)·mask∘(next − phi): weights take the SVGD step, precisions s times it.
-      phi = Ops.add(next, Ops.mulScalar(Ops.mul(mask, Ops.sub(next, phi)), config.precisionStepScale() - 1.0));
-    }
-    requireFinite(phi, steps);
-    return new ParticlePosterior(layout, phi);
+    // c − 1 = (s − 1) at the log-precision coordinates, 0 at the weights.
+    Tensor scaleMinusOne = !scalesPrecisions(layout, steps) ? null : Tensor.constant(precisionMask(layout)
+        .mul(config.precisionStepScale() - 1.0).castTo(start.dtype()).reshape(1, 1, layout.size()));
+    ParticlePosterior q = svgd(steps, prior).run(start, layout, data, prior, scaleMinusOne);
+    requireFinite(q.particles(), steps);
+    return q;
   }
 
   /** 1 at the log-precision coordinates of a flat particle, 0 at the weights; null without precisions. */

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import org.bml.algorithms.Hyper;
 import org.bml.algorithms.MetaLearner;
-import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Model;
@@ -283,28 +282,9 @@ public final class Platipus implements MetaLearner {
     }
   }
 
-  /**
-   * K steps φ ← φ − α ∇L(φ, D) from per-task starts {@code [T, ...]} (TruncatedGradientDescent's
-   * loop, which starts from shared θ; recorded when the start requires a gradient).
-   */
+  /** K steps φ ← φ − α ∇L(φ, D) from per-task starts {@code [T, ...]}: the inference layer's loop. */
   Params descend(Params start, Data data, int k) {
-    boolean differentiable = false;
-    for (Tensor t : start.tensors()) {
-      differentiable |= t.requiresGrad();
-    }
-    boolean createGraph = differentiable && config.order() == GradientOrder.SECOND;
-    double alpha = config.innerStepSize();
-    Params phi = start;
-    for (int step = 0; step < k; step++) {
-      Params current = phi.map(t -> t.requiresGrad() ? t : t.asVariable());
-      Tensor loss = Ops.sum(likelihood.perTask(current, data), false);
-      List<Tensor> g = Autodiff.grad(List.of(loss), null, current.tensors(), createGraph, true);
-      phi = current.zip(Params.of(current.names(), g), (p, gi) -> Ops.addScaled(p, gi, -alpha));
-      if (!differentiable) {
-        phi = phi.detach();
-      }
-    }
-    return phi;
+    return new TruncatedGradientDescent(k, config.innerStepSize(), config.order()).adaptFrom(start, data, likelihood, k);
   }
 
   /** K steps from the prior mean μ_θ − γ_p ∇L(μ_θ, D_tr) (the most probable hypothesis). */

@@ -1,9 +1,6 @@
 package org.bml.inference;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
@@ -78,24 +75,8 @@ public final class LogJointAscent implements InferenceStrategy {
   /** K steps from a given start (leading task axis) under a given prior. */
   public Params ascend(Params start, LogPrior logPrior, Data support, int k) {
     boolean differentiable = dependsOnVariables(logLikelihood, logPrior, start, support);
-    boolean createGraph = differentiable && order == GradientOrder.SECOND;
-    Params phi = start;
-    for (int step = 0; step < k; step++) {
-      // Without a graph to anything learnable the iterate is a constant: a fresh root per step.
-      Params current = differentiable ? asRoots(phi) : phi.asVariables();
-      Tensor objective = Ops.sum(logJoint(logLikelihood, logPrior, current, support), false);
-      List<Tensor> g = Autodiff.grad(List.of(objective), null, current.tensors(), createGraph, true);
-      List<String> names = current.names();
-      List<Tensor> next = new ArrayList<>(names.size());
-      for (int i = 0; i < names.size(); i++) {
-        next.add(Ops.addScaled(current.get(names.get(i)), g.get(i), stepSize));
-      }
-      phi = Params.of(names, next);
-      if (!differentiable) {
-        phi = phi.detach();
-      }
-    }
-    return phi;
+    return GradientSteps.run(start, k, phi -> Ops.sum(logJoint(logLikelihood, logPrior, phi, support), false),
+        (phi, g) -> phi.zip(g, (p, gi) -> Ops.addScaled(p, gi, stepSize)), order, differentiable);
   }
 
   /**

@@ -3,7 +3,6 @@ package org.bml.inference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Recompute;
 import org.bml.core.autodiff.Tensor;
@@ -175,7 +174,8 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
     preconditioner.requireCompatible(theta);
     LogPrior logPrior = prior == null ? null : prior.given(theta);
     Params phi = theta.expand(support.tasks());
-    boolean differentiable = anyRequiresGrad(theta.tensors()) || anyRequiresGrad(preconditioner.tensors())
+    boolean differentiable = GradientSteps.anyRequiresGrad(theta.tensors())
+        || GradientSteps.anyRequiresGrad(preconditioner.tensors())
         || (logPrior != null && logPrior.logDensity(phi.detach()).requiresGrad());
     boolean createGraph = differentiable && order == GradientOrder.SECOND;
     int segments = recomputeSegments(k);
@@ -208,23 +208,32 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
     return phi;
   }
 
+  /**
+   * K steps from per-task starts {@code [T, ...]} (e.g. PLATIPUS's θ sampled per task) instead of
+   * the shared θ; recorded when the start, B or the prior requires a gradient. Without an explicit
+   * prior; with one, use {@link #adapt}.
+   */
+  public Params adaptFrom(Params start, Data support, Likelihood likelihood, int k) {
+    if (prior != null) {
+      throw new IllegalArgumentException("TruncatedGradientDescent: adaptFrom takes no explicit prior (it is centred"
+          + " at θ); use adapt");
+    }
+    boolean differentiable = GradientSteps.anyRequiresGrad(start.tensors())
+        || GradientSteps.anyRequiresGrad(preconditioner.tensors());
+    return descend(start, null, support, likelihood, k, differentiable && order == GradientOrder.SECOND,
+        differentiable);
+  }
+
   private Params descend(Params phi, LogPrior logPrior, Data support, Likelihood likelihood, int k,
       boolean createGraph, boolean differentiable) {
-    for (int step = 0; step < k; step++) {
-      // Constant iterates (no graph to anything learnable) become fresh roots to differentiate the loss.
-      Params current = phi.map(t -> t.requiresGrad() ? t : t.asVariable());
-      Tensor loss = Ops.sum(likelihood.perTask(current, support), false);
-      if (logPrior != null) {
-        loss = Ops.addScaled(loss, Ops.sum(perTask(logPrior.logDensity(current), support.tasks()), false),
-            -priorWeight);
-      }
-      List<Tensor> g = Autodiff.grad(List.of(loss), null, current.tensors(), createGraph, true);
-      phi = preconditioner.step(current, Params.of(current.names(), g));
-      if (!differentiable) {
-        phi = phi.detach();
-      }
-    }
-    return phi;
+    GradientSteps.Objective loss = current -> {
+      Tensor l = Ops.sum(likelihood.perTask(current, support), false);
+      return logPrior == null ? l
+          : Ops.addScaled(l, Ops.sum(perTask(logPrior.logDensity(current), support.tasks()), false), -priorWeight);
+    };
+    // createGraph is differentiable ∧ SECOND: the loop's order says the same.
+    return GradientSteps.run(phi, k, loss, preconditioner::step, createGraph ? GradientOrder.SECOND
+        : GradientOrder.FIRST, differentiable);
   }
 
   private static Tensor perTask(Tensor logDensity, long tasks) {
@@ -233,15 +242,6 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
           + "] (one value per task), got " + java.util.Arrays.toString(logDensity.shape()));
     }
     return logDensity;
-  }
-
-  private static boolean anyRequiresGrad(List<Tensor> tensors) {
-    for (Tensor t : tensors) {
-      if (t.requiresGrad()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   @Override

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
@@ -12,6 +11,7 @@ import org.bml.inference.Data;
 import org.bml.inference.GradientOrder;
 import org.bml.inference.InferenceStrategy;
 import org.bml.inference.Likelihood;
+import org.bml.inference.GradientSteps;
 import org.bml.inference.LogJointAscent;
 import org.bml.inference.LogLikelihood;
 import org.bml.inference.LogPrior;
@@ -149,6 +149,17 @@ public final class Svgd implements InferenceStrategy {
    * @throws IllegalArgumentException on shapes that do not match the layout, M or T
    */
   public ParticlePosterior run(Tensor initial, ParamLayout layout, Data support, LogPrior logPrior) {
+    return run(initial, layout, support, logPrior, null);
+  }
+
+  /**
+   * As {@link #run(Tensor, ParamLayout, Data, LogPrior)} with each step's displacement of coordinate j
+   * multiplied by c_j (BMAML's smaller steps for its log-precisions).
+   *
+   * @param scaleMinusOne c − 1, broadcastable against {@code [T, M, P]}, or null for plain SVGD
+   */
+  public ParticlePosterior run(Tensor initial, ParamLayout layout, Data support, LogPrior logPrior,
+      Tensor scaleMinusOne) {
     long t = support.tasks();
     int p = layout.size();
     Tensor phi;
@@ -164,31 +175,28 @@ public final class Svgd implements InferenceStrategy {
     boolean differentiable = phi.requiresGrad()
         || LogJointAscent.dependsOnVariables(logLikelihood, logPrior,
             layout.unflatten(Ops.reshape(phi, t * particles, p)).detach(), repeated);
-    for (int k = 0; k < steps; k++) {
-      phi = step(phi, layout, repeated, logPrior, differentiable);
-    }
-    return new ParticlePosterior(layout, phi);
+    // The loop's state is the particle tensor [T, M, P] under one name.
+    GradientSteps.Objective logTarget = s -> Ops.sum(LogJointAscent.logJoint(logLikelihood, logPrior,
+        layout.unflatten(Ops.reshape(s.get(PARTICLES), t * particles, p)), repeated), false);
+    GradientSteps.Update update = (s, g) -> Params.of(List.of(PARTICLES), List.of(step(s.get(PARTICLES),
+        g.get(PARTICLES))));
+    Params out = GradientSteps.run(Params.of(List.of(PARTICLES), List.of(phi)), steps, logTarget, update, order,
+        differentiable, scaleMinusOne == null ? null : Params.of(List.of(PARTICLES), List.of(scaleMinusOne)));
+    return new ParticlePosterior(layout, out.get(PARTICLES));
   }
 
-  // One SVGD update of [T, M, P] particles.
-  private Tensor step(Tensor phi, ParamLayout layout, Data repeated, LogPrior logPrior, boolean differentiable) {
-    long t = phi.size(0);
-    int m = particles;
-    int p = layout.size();
-    Tensor current = differentiable && phi.requiresGrad() ? phi : phi.detach().asVariable();
-    Params asParams = layout.unflatten(Ops.reshape(current, t * m, p));
-    Tensor logTarget = Ops.sum(LogJointAscent.logJoint(logLikelihood, logPrior, asParams, repeated), false);
-    boolean createGraph = differentiable && order == GradientOrder.SECOND;
-    Tensor g = Autodiff.grad(List.of(logTarget), null, List.of(current), createGraph, true).get(0);
+  private static final String PARTICLES = "particles";
+
+  // One SVGD update of [T, M, P] particles given ∇ log target there.
+  private Tensor step(Tensor current, Tensor g) {
     Tensor d = RbfKernel.squaredDistances(current);
     Tensor h = kernel.bandwidth(d);
     Tensor k = RbfKernel.matrix(d, h);
     Tensor drive = Ops.matmul(k, g);
     Tensor rowSums = Ops.sum(k, true, 2); // [T, M, 1]
     Tensor repulsion = Ops.mul(Ops.sub(Ops.mul(rowSums, current), Ops.matmul(k, current)),
-        Ops.div(Ops.scalar(2.0, phi.dtype()), h));
-    Tensor next = Ops.addScaled(current, Ops.add(drive, repulsion), stepSize / m);
-    return differentiable ? next : next.detach();
+        Ops.div(Ops.scalar(2.0, current.dtype()), h));
+    return Ops.addScaled(current, Ops.add(drive, repulsion), stepSize / particles);
   }
 
   /** The support set repeated along a new particle axis and merged into the task axis: {@code [T·M, n, ...]}. */
