@@ -118,9 +118,9 @@ final class Plots {
   /** Accuracy per confidence bin (bars) against the bin's mean confidence (line), bin counts on the axis. */
   static BufferedImage reliability(String what, UncertaintyMetrics.Calibration cal) {
     CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT + 80)
-        .title(String.format("%s: reliability, ECE %.4f, MCE %.4f (%d bins, %d points)", what, cal.ece(), cal.mce(),
-            cal.bins(), cal.points()))
-        .xAxisTitle("top-label confidence bin (points in bin)").yAxisTitle("accuracy in bin").build();
+        .title(String.format("%s: ECE %.4f, MCE %.4f", what, cal.ece(), cal.mce()))
+        .xAxisTitle(String.format("top-label confidence bin (points in bin; %d bins, %d points)", cal.bins(),
+            cal.points())).yAxisTitle("accuracy in bin").build();
     style(c.getStyler());
     c.getStyler().setXAxisLabelRotation(60);
     c.getStyler().setOverlapped(true);
@@ -148,8 +148,7 @@ final class Plots {
   static BufferedImage confidenceHistogram(String what, UncertaintyMetrics.Calibration cal, double meanConfidence,
       double accuracy) {
     CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-        .title(String.format("%s: confidence histogram, mean confidence %.3f vs accuracy %.3f", what, meanConfidence,
-            accuracy))
+        .title(String.format("%s: mean confidence %.3f, accuracy %.3f", what, meanConfidence, accuracy))
         .xAxisTitle("top-label confidence").yAxisTitle("query points").build();
     style(c.getStyler());
     c.getStyler().setXAxisLabelRotation(45);

@@ -35,6 +35,7 @@ class EvalPlotsTest {
   @Test
   void platipusRegressionPlotsFanCoverageAndLearningCurves(@TempDir Path tmp) throws Exception {
     Path run = train(tmp, "platipus", "--method", "platipus", "--dataset", "sine-and-line");
+    assertPng(run.resolve("fan.png"), 1000); // written by train for a method with hypotheses
     Path plots = tmp.resolve("plots");
     CliRun.Result e = CliRun.run("eval", "--checkpoint", run.toString(), "--tasks", "6", "--samples", "4",
         "--plots", plots.toString());
@@ -49,6 +50,7 @@ class EvalPlotsTest {
   @Test
   void aMethodWithoutHypothesesHasNoFanAndNothingIsWritten(@TempDir Path tmp) throws Exception {
     Path run = train(tmp, "maml");
+    assertFalse(Files.exists(run.resolve("fan.png")), "train draws no fan for a point estimate");
     Path plots = tmp.resolve("plots");
     CliRun.Result e = CliRun.run("eval", "--checkpoint", run.toString(), "--tasks", "4", "--plots", plots.toString());
     BadInputTest.assertRefused(e, "maml has no task hypotheses to draw");
