@@ -11,7 +11,8 @@ import org.apache.commons.math3.optim.univariate.UnivariatePointValuePair;
  * Temperature scaling (Guo, Pleiss, Sun &amp; Weinberger 2017, "On Calibration of Modern Neural
  * Networks", ICML): every hypothesis' logits are divided by one scalar T &gt; 0 fitted by minimising
  * the NLL of held-out (validation) labels. T = 1 is the identity; T &gt; 1 softens over-confident
- * predictions. The argmax, hence accuracy, never changes.
+ * predictions. A single hypothesis keeps its argmax (accuracy); a mixture over several may change a
+ * few, as the hypotheses are scaled before they are averaged.
  *
  * <p>For a mixture over hypotheses the NLL is that of the averaged probabilities of the scaled
  * hypotheses. The NLL of a single softmax is convex in 1/T; it is minimised over u = log T in
