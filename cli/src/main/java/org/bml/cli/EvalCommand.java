@@ -15,6 +15,7 @@ import org.bml.datasets.DatasetException;
 import org.bml.datasets.TaskDistribution;
 import org.bml.datasets.omniglot.OneShotBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -99,6 +100,9 @@ final class EvalCommand implements Callable<Integer> {
           + "per-particle precision) or auto (learned where the method has it, else support-fit) (default auto)")
   String noiseStd;
 
+  @Mixin
+  EvalOptions extra = new EvalOptions();
+
   @Override
   public Integer call() {
     if (tasks != null) {
@@ -127,13 +131,14 @@ final class EvalCommand implements Callable<Integer> {
       throw new BadInputException("--lake-runs uses the fixed 20-way 1-shot runs; --ways, --shots, --queries and "
           + "--split do not apply");
     }
-    if (!uncertainty && (samples != null || noiseStd != null)) {
+    if (!uncertainty && !extra.wantsPredictiveRun() && (samples != null || noiseStd != null)) {
       throw new BadInputException((samples != null ? "--samples" : "--noise-std") + " applies with --uncertainty only");
     }
     if (samples != null) {
       RunConfig.atLeast("--samples", samples, 1);
     }
     Uncertainty.checkNoiseOption(noiseStd);
+    extra.validate(false);
     OneShotBenchmark lake = null;
     Experiment.EpisodeOverride override = new Experiment.EpisodeOverride(ways, shots, queries);
     if (lakeRuns) {
@@ -153,7 +158,7 @@ final class EvalCommand implements Callable<Integer> {
       }
       override = new Experiment.EpisodeOverride(lake.ways(), 1, 1);
     }
-    Experiment.Loaded loaded = Experiment.load(checkpoint, override);
+    Experiment.Loaded loaded = Experiment.load(checkpoint, override, extra::adjust);
     Experiment exp = loaded.experiment();
     RunConfig config = exp.config;
     TaskDistribution dist = lakeRuns ? lake : exp.tasks().splits().get(split);
@@ -166,20 +171,23 @@ final class EvalCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     String what = lakeRuns ? "Lake et al. one-shot runs (" + count + " runs, " + lake.ways() + "-way 1-shot)"
         : split + " split, " + count + " tasks, " + describeEpisode(exp, override.apply(config));
-    out.printf("%s (%s%s on %s, iteration %d): %s%n", loaded.file(), config.method(),
+    out.printf("%s (%s%s on %s, iteration %d): %s%s%n", loaded.file(), config.method(),
         "none".equals(config.regularizer()) ? "" : " + " + config.regularizer(), config.dataset(),
-        loaded.checkpoint().iteration(), what);
+        loaded.checkpoint().iteration(), what, extra.innerLr == null ? "" : ", test-time inner-lr " + extra.innerLr);
     out.flush();
-    Uncertainty unc = uncertainty ? Uncertainty.forEval(exp, noiseStd, samples == null ? 10 : samples, base) : null;
+    Uncertainty unc = uncertainty || extra.wantsPredictiveRun()
+        ? Uncertainty.forEval(exp, noiseStd, samples == null ? 10 : samples, base) : null;
     List<String> jsonLines = new ArrayList<>();
     for (int k : stepList == null ? List.of(config.innerSteps()) : stepList) {
       Progress progress = new Progress(err, Progress.stderrIsTerminal(), "eval " + k + " step(s)", "tasks", count, 0);
-      Scoring.Scores s = Scoring.evaluate(exp.learner, loaded.meta(), dist, taskSeed, count, perBatch, k,
+      Scoring.PerTask s = Scoring.perTask(exp.learner, loaded.meta(), dist, taskSeed, count, perBatch, k,
           classification, done -> progress.update(done, ""));
       progress.finish();
-      Evaluation.Summary loss = s.loss();
+      Map<String, Object> screened = new LinkedHashMap<>();
+      Evaluation.Summary loss = extra.screen(s.loss(), k, classification ? "query cross-entropy" : "query MSE", out,
+          screened);
       if (classification) {
-        Evaluation.Summary acc = s.accuracy();
+        Evaluation.Summary acc = PredictiveRun.summary(s.accuracy());
         out.printf("  after %2d step(s): accuracy %.2f%% ± %.2f%%  (query cross-entropy %.4f ± %.4f; 95%% CI, %d %s)%n",
             k, 100 * acc.mean(), 100 * acc.ci95(), loss.mean(), loss.ci95(), acc.tasks(), lakeRuns ? "runs" : "tasks");
       } else {
@@ -200,18 +208,30 @@ final class EvalCommand implements Callable<Integer> {
       line.put("shots", e.shots());
       line.put("queries", e.queries());
       line.put("seed", lakeRuns ? null : base);
-      line.put("tasks", loss.tasks());
+      line.put("tasks", s.loss().length);
       line.put("steps", k);
+      line.put("inner_lr", config.innerLr());
       line.put("loss", loss.mean());
       line.put("loss_ci95", loss.ci95());
+      line.putAll(screened);
       if (classification) {
-        line.put("accuracy", s.accuracy().mean());
-        line.put("accuracy_ci95", s.accuracy().ci95());
+        Evaluation.Summary acc = PredictiveRun.summary(s.accuracy());
+        line.put("accuracy", acc.mean());
+        line.put("accuracy_ci95", acc.ci95());
       }
-      if (unc != null) {
+      if (uncertainty) {
         line.putAll(unc.evaluate(exp.learner, loaded.meta(), dist, taskSeed, count, perBatch, k, out));
       }
       jsonLines.add(Json.object(line));
+    }
+    if (extra.wantsPredictiveRun()) {
+      int last = (stepList == null ? List.of(config.innerSteps()) : stepList).get(jsonLines.size() - 1);
+      Map<String, Object> more = extra.runExtras(exp, loaded, dist, taskSeed, base, count, perBatch, last, unc.options(),
+          out);
+      if (!more.isEmpty()) {
+        String lastLine = jsonLines.remove(jsonLines.size() - 1);
+        jsonLines.add(lastLine.substring(0, lastLine.length() - 1) + "," + Json.object(more).substring(1));
+      }
     }
     if (json != null) {
       appendAtomically(json, jsonLines);

@@ -125,9 +125,14 @@ final class Experiment {
 
   /** Loads a checkpoint written by {@code ./bml train} and rebuilds its experiment for {@code episode}. */
   static Loaded load(Path given, EpisodeOverride override) {
+    return load(given, override, c -> c);
+  }
+
+  /** As {@link #load(Path, EpisodeOverride)}, with the configuration adjusted first (e.g. eval's --inner-lr). */
+  static Loaded load(Path given, EpisodeOverride override, java.util.function.UnaryOperator<RunConfig> adjust) {
     Path file = checkpointFile(given);
     Checkpoint ckpt = readCheckpoint(file);
-    RunConfig config = RunConfig.fromMap(ckpt.config(), file.toString());
+    RunConfig config = adjust.apply(RunConfig.fromMap(ckpt.config(), file.toString()));
     Datasets.Episode episode = override.apply(config);
     Experiment e = build(config, episode);
     return new Loaded(file, ckpt, e, e.metaParameters(ckpt, file));

@@ -68,6 +68,41 @@ final class Scoring {
     return new Scores(Evaluation.Summary.of(loss), classification ? Evaluation.Summary.of(acc) : null);
   }
 
+  /** Per-task query losses and (classification only, else null) accuracies, non-finite losses included. */
+  record PerTask(double[] loss, double[] accuracy) {}
+
+  /**
+   * Like {@link #evaluate} but keeps every task's loss, finite or not, so the caller can screen
+   * diverged tasks ({@link org.bml.algorithms.DivergenceScreen}) instead of stopping at the first.
+   */
+  static PerTask perTask(MetaLearner learner, Params meta, TaskDistribution tasks, long seed, int count, int batch,
+      int steps, boolean classification, Listener listener) {
+    double[] loss = new double[count];
+    double[] acc = classification ? new double[count] : null;
+    Params theta = meta.detach();
+    for (int start = 0; start < count; start += batch) {
+      int size = Math.min(batch, count - start);
+      try (MemoryScope scope = MemoryScope.open("bml-cli-eval")) {
+        TaskBatch b = tasks.batch(seed, start, size);
+        Data support = Episodes.support(b);
+        Data query = Episodes.query(b);
+        Params adapted = learner.adapt(theta, support, steps);
+        try (GradMode.Scope ng = GradMode.noGrad()) {
+          double[] l = learner.perTaskLoss(adapted, query).value().toDoubleVector();
+          System.arraycopy(l, 0, loss, start, l.length);
+          if (classification) {
+            double[] a = accuracy(learner.predict(adapted, query.x()), query.y());
+            System.arraycopy(a, 0, acc, start, a.length);
+          }
+        }
+      }
+      if (listener != null) {
+        listener.tasksDone(start + size);
+      }
+    }
+    return new PerTask(loss, acc);
+  }
+
   /** Per-task fraction of query points whose argmax output is the one-hot label's class. */
   static double[] accuracy(Tensor outputs, Tensor oneHot) {
     INDArray predicted = outputs.value().argMax(2);

@@ -268,6 +268,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     stdout.printf("trained %s on %s to iteration %d%n  checkpoint: %s%n  metrics:    %s%n", config.method(),
         config.dataset(), config.iterations(), dir.resolve(Experiment.CHECKPOINT), dir.resolve(MetricsLog.FILE));
+    TrainPlots.fanAfterTraining(exp, opt.params(), dir, stdout);
     stdout.flush();
     return 0;
   }

@@ -44,6 +44,10 @@ final class Uncertainty {
     this.samples = samples;
   }
 
+  UncertaintyOptions options() {
+    return options;
+  }
+
   /** Validates a {@code --noise-std} value before anything runs: auto, support-fit, learned or a σ > 0. */
   static void checkNoiseOption(String value) {
     if (value == null || value.equals("auto") || value.equals("support-fit") || value.equals("learned")) {

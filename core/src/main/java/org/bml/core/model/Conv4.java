@@ -13,8 +13,11 @@ import org.nd4j.linalg.api.buffer.DataType;
  * max-pool], mapping 28×28×1 images to a 64-d embedding (28→14→7→3→1), then a linear head.
  * Convolutions carry no bias: the batch-norm shift that follows makes it redundant.
  *
- * <p>Input {@code [T, n, C, H, W]}; batch statistics are taken over each task's own examples,
- * as MAML does at both training and test time.
+ * <p>Input {@code [T, n, C, H, W]}. The batch-norm policy ({@link BatchNorm}) is explicit:
+ * {@link BatchNorm#TRANSDUCTIVE} (the default, MAML's convention at both training and test time)
+ * takes statistics over each task's examples in the call, so a query point's prediction depends on
+ * the other query points predicted with it; {@link BatchNorm#PER_EXAMPLE} takes them over each
+ * example's own spatial positions only (instance statistics), so no prediction sees another example.
  */
 public final class Conv4 implements Model {
   public static final double BN_EPS = 1e-5;
@@ -22,6 +25,15 @@ public final class Conv4 implements Model {
   private final int filters;
   private final int outputs;
   private final int imageSize;
+  private final BatchNorm batchNorm;
+
+  /** Where the normalisation statistics of each block come from. */
+  public enum BatchNorm {
+    /** Mean and variance over the task's examples and spatial positions (axes n, H, W). */
+    TRANSDUCTIVE,
+    /** Mean and variance over one example's spatial positions (axes H, W): no cross-example dependence. */
+    PER_EXAMPLE
+  }
   private final LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
 
   /** The standard Omniglot Conv-4: 1 input channel, 64 filters, 28×28 images. */
@@ -30,6 +42,14 @@ public final class Conv4 implements Model {
   }
 
   public Conv4(int channels, int filters, int imageSize, int outputs) {
+    this(channels, filters, imageSize, outputs, BatchNorm.TRANSDUCTIVE);
+  }
+
+  public Conv4(int channels, int filters, int imageSize, int outputs, BatchNorm batchNorm) {
+    if (batchNorm == null) {
+      throw new IllegalArgumentException("Conv4: a batch-norm policy must be given");
+    }
+    this.batchNorm = batchNorm;
     if (channels <= 0 || filters <= 0 || outputs <= 0 || imageSize < 16) {
       throw new IllegalArgumentException("Conv4: channels, filters, outputs must be positive and images at least 16 px;"
           + " got channels=" + channels + " filters=" + filters + " outputs=" + outputs + " imageSize=" + imageSize);
@@ -45,6 +65,10 @@ public final class Conv4 implements Model {
     }
     shapes.put("head.weight", new long[] {embeddingSize(), outputs});
     shapes.put("head.bias", new long[] {outputs});
+  }
+
+  public BatchNorm batchNorm() {
+    return batchNorm;
   }
 
   public static String conv(int i) {
@@ -101,7 +125,10 @@ public final class Conv4 implements Model {
     Tensor h = x;
     for (int i = 0; i < 4; i++) {
       h = Ops.conv2d(h, params.get(conv(i)), 1, 1);
-      h = Ops.batchNorm(h, channelwise(params.get(gamma(i)), t), channelwise(params.get(beta(i)), t), BN_EPS, 1, 3, 4);
+      Tensor g = channelwise(params.get(gamma(i)), t);
+      Tensor b = channelwise(params.get(beta(i)), t);
+      h = batchNorm == BatchNorm.TRANSDUCTIVE ? Ops.batchNorm(h, g, b, BN_EPS, 1, 3, 4)
+          : Ops.batchNorm(h, g, b, BN_EPS, 3, 4);
       h = Ops.maxPool2x2(Ops.relu(h));
     }
     return Ops.reshape(h, t, n, embeddingSize());
