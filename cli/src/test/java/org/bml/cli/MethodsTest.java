@@ -22,7 +22,7 @@ class MethodsTest {
   @Test
   void everyMethodBuildsForItsKinds() {
     assertEquals(List.of("maml", "fomaml", "reptile", "anil", "meta-sgd", "protonet", "matching", "bayes-protonet",
-        "llama", "platipus", "bmaml", "emaml"), Methods.names());
+        "llama", "platipus", "bmaml", "emaml", "relation", "siamese"), Methods.names());
     for (String name : Methods.names()) {
       Methods.Method m = Methods.get(name);
       for (TaskKind kind : m.kinds()) {
