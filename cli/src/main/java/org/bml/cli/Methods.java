@@ -94,6 +94,7 @@ public final class Methods {
         c -> new BayesianProtoNet(c.embedding(), c.hp().positive("prior-variance", true),
             c.hp().positive("observation-variance", false), c.hp().bool("learn-variance"))));
     BayesianMethods.registerAll();
+    FieldMethodsPart2.registerAll();
   }
 
   private Methods() {}

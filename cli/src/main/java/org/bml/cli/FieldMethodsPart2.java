@@ -1,0 +1,67 @@
+package org.bml.cli;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.bml.algorithms.functional.NeuralProcess;
+import org.bml.datasets.TaskKind;
+
+/**
+ * Methods of the field beyond MAML and the Bayesian gradient-based learners (issue 16, part 2) in
+ * the registry: neural processes, conditional (CNP) and latent (NP) (Garnelo et al. ICML 2018).
+ * Regression only; their hyperparameters are network sizes. Adaptation is amortised, so
+ * {@code --inner-steps} and {@code --inner-lr} do not apply to them (recorded, unused).
+ */
+final class FieldMethodsPart2 {
+  private static final Set<TaskKind> REGRESSION = EnumSet.of(TaskKind.REGRESSION);
+
+  private FieldMethodsPart2() {}
+
+  static void registerAll() {
+    Methods.register(new Methods.Method("cnp",
+        "conditional neural process: mean-pooled set encoder, Gaussian decoder N(μ(x), σ²(x)) (Garnelo et al. "
+            + "ICML 2018)", REGRESSION, npHypers("width of the representation r"),
+        c -> neuralProcess(c, NeuralProcess.Variant.CONDITIONAL)));
+    Methods.register(new Methods.Method("np",
+        "latent neural process: global latent z ~ q(z | context), ELBO with q(z | context ∪ target) "
+            + "(Garnelo et al. 2018, \"Neural Processes\")", REGRESSION, npHypers("width of the latent z"),
+        c -> neuralProcess(c, NeuralProcess.Variant.LATENT)));
+  }
+
+  private static List<Methods.Hyper> npHypers(String summary) {
+    return List.of(new Methods.Hyper("summary-dim", "128", summary + " (≥ 1)"),
+        new Methods.Hyper("encoder-hidden", "128,128,128",
+            "hidden widths of the set encoder h, comma-separated (none: linear)"),
+        new Methods.Hyper("decoder-hidden", "128,128", "hidden widths of the decoder g, comma-separated (none: linear)"));
+  }
+
+  private static NeuralProcess neuralProcess(MethodContext c, NeuralProcess.Variant variant) {
+    if (!c.regression()) {
+      throw new BadInputException("method " + c.method() + " handles regression data sets only");
+    }
+    return new NeuralProcess(variant, Math.toIntExact(c.inputShape()[0]), 1, c.hp().integer("summary-dim", 1),
+        widths(c, "encoder-hidden"), widths(c, "decoder-hidden"));
+  }
+
+  /** A comma-separated list of widths ≥ 1, or {@code none} for no hidden layer. */
+  static int[] widths(MethodContext c, String name) {
+    String s = c.hp().string(name).trim();
+    if (s.equals("none")) {
+      return new int[0];
+    }
+    String[] parts = s.split(",");
+    int[] w = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      try {
+        w[i] = Integer.parseInt(parts[i].trim());
+      } catch (NumberFormatException e) {
+        throw new BadInputException("--hp " + name + "=" + s + ": expected comma-separated widths or none (method "
+            + c.method() + ")");
+      }
+      if (w[i] < 1) {
+        throw new BadInputException("--hp " + name + "=" + s + ": widths must be >= 1 (method " + c.method() + ")");
+      }
+    }
+    return w;
+  }
+}
