@@ -111,18 +111,6 @@ public final class NeuralProcess implements MetaLearner, GaussianOutputs {
     return Params.of(m);
   }
 
-  private static Params part(Params p, String prefix) {
-    List<String> names = new ArrayList<>();
-    List<Tensor> values = new ArrayList<>();
-    for (String n : p.names()) {
-      if (n.startsWith(prefix)) {
-        names.add(n.substring(prefix.length()));
-        values.add(p.get(n));
-      }
-    }
-    return Params.of(names, values);
-  }
-
   private void checkData(String where, Data d) {
     if (d == null) {
       throw new IllegalArgumentException("NeuralProcess." + where + ": data must be given");
@@ -136,7 +124,7 @@ public final class NeuralProcess implements MetaLearner, GaussianOutputs {
 
   /** Mean over the set of h([x, y]): {@code [T, 1, encoder outputs]}. */
   private Tensor encode(Params meta, Data context) {
-    Tensor h = encoder.forward(part(meta, ENCODER), Ops.concat(2, List.of(context.x(), context.y())));
+    Tensor h = encoder.forward(Parts.part(meta, ENCODER), Ops.concat(2, List.of(context.x(), context.y())));
     return Ops.mean(h, true, 1);
   }
 
@@ -156,7 +144,7 @@ public final class NeuralProcess implements MetaLearner, GaussianOutputs {
           + "], got " + java.util.Arrays.toString(x.shape()));
     }
     Tensor r = Ops.broadcastTo(summary, x.size(0), x.size(1), summaryDim);
-    Tensor out = decoder.forward(part(meta, DECODER), Ops.concat(2, List.of(x, r)));
+    Tensor out = decoder.forward(Parts.part(meta, DECODER), Ops.concat(2, List.of(x, r)));
     Tensor mu = Ops.slice(out, 2, 0, outputDim);
     Tensor sigma = Ops.addScalar(Ops.mulScalar(Ops.softplus(Ops.slice(out, 2, outputDim, 2L * outputDim)),
         1 - SIGMA_FLOOR), SIGMA_FLOOR);
