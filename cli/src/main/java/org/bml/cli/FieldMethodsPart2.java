@@ -3,14 +3,18 @@ package org.bml.cli;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import org.bml.algorithms.functional.DeepKernelTransfer;
 import org.bml.algorithms.functional.NeuralProcess;
+import org.bml.core.model.Activation;
+import org.bml.core.model.Mlp;
 import org.bml.datasets.TaskKind;
 
 /**
  * Methods of the field beyond MAML and the Bayesian gradient-based learners (issue 16, part 2) in
- * the registry: neural processes, conditional (CNP) and latent (NP) (Garnelo et al. ICML 2018).
- * Regression only; their hyperparameters are network sizes. Adaptation is amortised, so
- * {@code --inner-steps} and {@code --inner-lr} do not apply to them (recorded, unused).
+ * the registry: neural processes, conditional (CNP) and latent (NP) (Garnelo et al. ICML 2018),
+ * and deep kernel transfer (DKT; Patacchiola et al. NeurIPS 2020). Regression only. Their
+ * adaptation is amortised (NP) or closed form (DKT's GP posterior), so {@code --inner-steps} and
+ * {@code --inner-lr} do not apply to them (recorded, unused).
  */
 final class FieldMethodsPart2 {
   private static final Set<TaskKind> REGRESSION = EnumSet.of(TaskKind.REGRESSION);
@@ -26,6 +30,37 @@ final class FieldMethodsPart2 {
         "latent neural process: global latent z ~ q(z | context), ELBO with q(z | context ∪ target) "
             + "(Garnelo et al. 2018, \"Neural Processes\")", REGRESSION, npHypers("width of the latent z"),
         c -> neuralProcess(c, NeuralProcess.Variant.LATENT)));
+    registerDkt();
+  }
+
+  private static void registerDkt() {
+    Methods.register(new Methods.Method("dkt",
+        "deep kernel transfer: GP with a deep kernel, log marginal likelihood as meta-objective, exact posterior "
+            + "per task (Patacchiola et al. NeurIPS 2020)", REGRESSION,
+        List.of(new Methods.Hyper("kernel", "rbf", "kernel on the features: rbf or linear"),
+            new Methods.Hyper("feature-hidden", "40,40",
+                "widths of the ReLU feature network φ, comma-separated; the last is the feature dimension"),
+            new Methods.Hyper("noise-variance", "0.1", "initial σ² > 0 of the observation noise (learned)"),
+            new Methods.Hyper("outputscale", "1", "initial s² > 0 of the kernel (learned)"),
+            new Methods.Hyper("lengthscale", "1", "initial ℓ > 0 of the rbf kernel (learned)")),
+        FieldMethodsPart2::dkt));
+  }
+
+  private static DeepKernelTransfer dkt(MethodContext c) {
+    if (!c.regression()) {
+      throw new BadInputException("method " + c.method() + " handles regression data sets only");
+    }
+    DeepKernelTransfer.Kernel kernel = c.hp().choice("kernel", "rbf", "linear").equals("rbf")
+        ? DeepKernelTransfer.Kernel.RBF : DeepKernelTransfer.Kernel.LINEAR;
+    int[] hidden = widths(c, "feature-hidden");
+    if (hidden.length == 0) {
+      throw new BadInputException("--hp feature-hidden=none: dkt needs at least one feature layer (method dkt)");
+    }
+    int[] w = new int[hidden.length + 1];
+    w[0] = Math.toIntExact(c.inputShape()[0]);
+    System.arraycopy(hidden, 0, w, 1, hidden.length);
+    return new DeepKernelTransfer(new Mlp(Activation.RELU, w), kernel, c.hp().positive("noise-variance", false),
+        c.hp().positive("outputscale", false), c.hp().positive("lengthscale", false));
   }
 
   private static List<Methods.Hyper> npHypers(String summary) {

@@ -18,13 +18,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class FieldMethodsPart2CliTest {
   private static String[] quick(String method, Path out) {
-    return new String[] {"train", "--method", method, "--iterations", "2", "--meta-batch", "2", "--shots", "3",
-        "--queries", "3", "--val-every", "0", "--out", out.toString(), "--hp", "summary-dim=8",
-        "--hp", "encoder-hidden=8", "--hp", "decoder-hidden=8"};
+    String[] base = {"train", "--method", method, "--iterations", "2", "--meta-batch", "2", "--shots", "3",
+        "--queries", "3", "--val-every", "0", "--out", out.toString()};
+    return method.equals("dkt") ? CliRun.concat(base, "--hp", "feature-hidden=8,4")
+        : CliRun.concat(base, "--hp", "summary-dim=8", "--hp", "encoder-hidden=8", "--hp", "decoder-hidden=8");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"cnp", "np"})
+  @ValueSource(strings = {"cnp", "np", "dkt"})
   void trainsEvaluatesWithUncertaintyAndPredicts(String method, @TempDir Path tmp) throws Exception {
     Path run = tmp.resolve(method);
     CliRun.Result r = CliRun.run(quick(method, run));
@@ -33,7 +34,7 @@ class FieldMethodsPart2CliTest {
     CliRun.Result e = CliRun.run("eval", "--checkpoint", run.toString(), "--tasks", "4", "--uncertainty", "--samples",
         "4", "--json", json.toString());
     assertEquals(0, e.exit(), e.toString());
-    int hypotheses = method.equals("cnp") ? 1 : 4;
+    int hypotheses = method.equals("np") ? 4 : 1;
     assertTrue(e.out().contains("predictive over " + hypotheses + " hypothes"), e.toString());
     Map<String, String> line = CliRun.jsonLines(json).get(0);
     assertEquals("learned per point", line.get("noise"), line.toString());
@@ -64,5 +65,8 @@ class FieldMethodsPart2CliTest {
     r = CliRun.run(CliRun.concat(quick("np", tmp.resolve("bad2")), "--hp", "summary-dim=0"));
     assertEquals(2, r.exit(), r.toString());
     assertTrue(r.err().contains("summary-dim"), r.toString());
+    r = CliRun.run(CliRun.concat(quick("dkt", tmp.resolve("bad3")), "--hp", "kernel=spectral"));
+    assertEquals(2, r.exit(), r.toString());
+    assertTrue(r.err().contains("kernel"), r.toString());
   }
 }
