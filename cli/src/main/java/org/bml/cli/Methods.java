@@ -95,6 +95,7 @@ public final class Methods {
             c.hp().positive("observation-variance", false), c.hp().bool("learn-variance"))));
     BayesianMethods.registerAll();
     FieldMethodsPart1.registerAll();
+    FieldMethodsPart2.registerAll();
   }
 
   private Methods() {}

@@ -7,6 +7,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bml.algorithms.Evaluation;
 import org.bml.algorithms.MetaLearner;
+import org.bml.algorithms.predictive.GaussianOutputs;
 import org.bml.algorithms.predictive.LeastSquaresModes;
 import org.bml.algorithms.predictive.NoiseModel;
 import org.bml.algorithms.predictive.UncertaintyOptions;
@@ -90,8 +91,12 @@ final class Uncertainty {
   /** The noise model a {@code --noise-std} value (null: auto) names, for a regression experiment. */
   static Noise noise(Experiment exp, String option) {
     checkNoiseOption(option);
-    boolean learns = BayesianMethods.learnsNoise(exp.learner);
+    boolean learns = BayesianMethods.learnsNoise(exp.learner) || exp.learner instanceof GaussianOutputs;
     String n = option == null || option.equals("auto") ? (learns ? "learned" : "support-fit") : option;
+    if (n.equals("learned") && exp.learner instanceof GaussianOutputs) {
+      // Neural and Gaussian processes predict σ²(x) per point themselves.
+      return new Noise(NoiseModel.learnerVariance(), "learned per point");
+    }
     if (n.equals("learned")) {
       if (!learns) {
         throw new BadInputException("--noise-std learned needs a method with a learned noise precision (bmaml with "

@@ -22,6 +22,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       many steps or few shots); the floor keeps it positive when a hypothesis interpolates;</li>
  *   <li>{@link #logPrecision}: a method with a learned noise precision (BMAML's per-particle
  *       log γ) carries it in each hypothesis' parameters, σ² = exp(−log γ).</li>
+ *   <li>{@link #learnerVariance}: a {@link GaussianOutputs} learner predicts σ²(x) per point itself
+ *       (neural and Gaussian processes); the predictive is then built per point.</li>
  * </ul>
  */
 @FunctionalInterface
@@ -108,5 +110,26 @@ public interface NoiseModel {
       }
       return v;
     };
+  }
+
+  /**
+   * The learner's own per-point variance σ²(x) ({@link GaussianOutputs}); {@link Predictives#regression}
+   * evaluates it at the query inputs. It has no per-task value, so {@link #variances} refuses.
+   */
+  static NoiseModel learnerVariance() {
+    return LearnerVariance.INSTANCE;
+  }
+
+  /** The marker of {@link #learnerVariance()}. */
+  final class LearnerVariance implements NoiseModel {
+    static final LearnerVariance INSTANCE = new LearnerVariance();
+
+    private LearnerVariance() {}
+
+    @Override
+    public double[][] variances(MetaLearner learner, List<Params> hypotheses, Data support) {
+      throw new UnsupportedOperationException("NoiseModel.learnerVariance: the variance is per query point, not per "
+          + "task; use Predictives.regression");
+    }
   }
 }

@@ -62,6 +62,13 @@ public final class Predictives {
     }
     checkInputs(hypotheses, support, x);
     double[][][][] f = outputs(learner, hypotheses, x);
+    if (noise instanceof NoiseModel.LearnerVariance) {
+      if (!(learner instanceof GaussianOutputs g)) {
+        throw new IllegalArgumentException("Predictives.regression: NoiseModel.learnerVariance needs a learner that "
+            + "predicts its own variance (GaussianOutputs); " + learner.getClass().getSimpleName() + " does not");
+      }
+      return RegressionPredictive.pointwise(f, variances(g, hypotheses, x, f));
+    }
     double[][] v = noise.variances(learner, hypotheses, support);
     return new RegressionPredictive(f, v);
   }
@@ -93,6 +100,18 @@ public final class Predictives {
               + Arrays.toString(x.shape()) + ", got " + Arrays.toString(f.shape()));
         }
         out[h] = values(f.value(), "predictions of hypothesis " + h);
+      }
+    }
+    return out;
+  }
+
+  // Each hypothesis' σ²(x) [k][T][n][out], computed without a tape, shaped like the means f.
+  private static double[][][][] variances(GaussianOutputs g, List<Params> hypotheses, Tensor x, double[][][][] f) {
+    double[][][][] out = new double[hypotheses.size()][][][];
+    try (GradMode.Scope ng = GradMode.noGrad()) {
+      for (int h = 0; h < out.length; h++) {
+        out[h] = values(g.outputVariance(hypotheses.get(h), x).value(), "variances of hypothesis " + h);
+        requireSameShape(out[h], f[h], "variances of hypothesis " + h, "its predictions");
       }
     }
     return out;

@@ -27,6 +27,9 @@ public final class RegressionPredictive {
 
   private final double[][][][] predictions;
   private final double[][] noiseVariances;
+  // Per-point variances [k][T][n][out] of learners whose hypotheses predict a Gaussian per point
+  // (see pointwise); null when each hypothesis has one noise variance per task.
+  private final double[][][][] pointVariances;
   private final int k;
   private final int tasks;
   private final int points;
@@ -37,6 +40,10 @@ public final class RegressionPredictive {
    * @param noiseVariances {@code [k][T]} each hypothesis' observation variance per task (finite, > 0)
    */
   public RegressionPredictive(double[][][][] predictions, double[][] noiseVariances) {
+    this(predictions, noiseVariances, null);
+  }
+
+  private RegressionPredictive(double[][][][] predictions, double[][] noiseVariances, double[][][][] pointVariances) {
     if (predictions == null || predictions.length == 0) {
       throw new IllegalArgumentException("RegressionPredictive: need at least one hypothesis, got "
           + (predictions == null ? "null" : "none"));
@@ -83,6 +90,73 @@ public final class RegressionPredictive {
       }
       this.noiseVariances[h] = noiseVariances[h].clone();
     }
+    this.pointVariances = pointVariances == null ? null : copyVariances(pointVariances, k, tasks, points, outputs);
+  }
+
+  /**
+   * A predictive whose hypotheses each predict a Gaussian per point (e.g. a neural process or a
+   * Gaussian process): component h at task t, point i, output o is N(μ_{h,t,i,o}, σ²_{h,t,i,o}).
+   * {@link #noiseVariances()} then gives each hypothesis' mean variance over a task's points.
+   *
+   * @param variances {@code [k][T][n][out]}, the same shape as the predictions, finite and > 0
+   */
+  public static RegressionPredictive pointwise(double[][][][] predictions, double[][][][] variances) {
+    if (variances == null || predictions == null || variances.length != predictions.length) {
+      throw new IllegalArgumentException("RegressionPredictive.pointwise: variances must be [k][T][n][out] like the "
+          + "predictions, got " + (variances == null ? "null" : variances.length + " hypotheses"));
+    }
+    double[][] means = new double[variances.length][];
+    for (int h = 0; h < variances.length; h++) {
+      if (variances[h] == null || predictions[h] == null || variances[h].length != predictions[h].length) {
+        throw new IllegalArgumentException("RegressionPredictive.pointwise: variances of hypothesis " + h
+            + " must have one entry per task of its predictions");
+      }
+      means[h] = new double[variances[h].length];
+      for (int t = 0; t < variances[h].length; t++) {
+        double s = 0;
+        int c = 0;
+        for (double[] row : variances[h][t]) {
+          for (double v : row) {
+            s += v;
+            c++;
+          }
+        }
+        means[h][t] = c == 0 ? Double.NaN : s / c;
+      }
+    }
+    return new RegressionPredictive(predictions, means, variances);
+  }
+
+  private static double[][][][] copyVariances(double[][][][] v, int k, int tasks, int points, int outputs) {
+    double[][][][] out = new double[k][tasks][points][];
+    for (int h = 0; h < k; h++) {
+      for (int t = 0; t < tasks; t++) {
+        if (v[h][t] == null || v[h][t].length != points) {
+          throw new IllegalArgumentException("RegressionPredictive.pointwise: variances of hypothesis " + h + ", task "
+              + t + " must have " + points + " points");
+        }
+        for (int i = 0; i < points; i++) {
+          double[] row = v[h][t][i];
+          if (row == null || row.length != outputs) {
+            throw new IllegalArgumentException("RegressionPredictive.pointwise: variances of hypothesis " + h
+                + ", task " + t + ", point " + i + " must have " + outputs + " outputs");
+          }
+          for (int o = 0; o < outputs; o++) {
+            if (!(row[o] > 0 && Double.isFinite(row[o]))) {
+              throw new IllegalArgumentException("RegressionPredictive.pointwise: variance of hypothesis " + h
+                  + ", task " + t + ", point " + i + ", output " + o + " must be finite and > 0, got " + row[o]);
+            }
+          }
+          out[h][t][i] = row.clone();
+        }
+      }
+    }
+    return out;
+  }
+
+  // Component variance of hypothesis h at (t, i, o).
+  private double var(int h, int t, int i, int o) {
+    return pointVariances == null ? noiseVariances[h][t] : pointVariances[h][t][i][o];
   }
 
   private static double[] row(double[][][][] p, int h, int t, int i) {
@@ -166,13 +240,13 @@ public final class RegressionPredictive {
   public double[][][] variance() {
     double[][][] v = new double[tasks][points][outputs];
     for (int t = 0; t < tasks; t++) {
-      double noise = 0;
-      for (int h = 0; h < k; h++) {
-        noise += noiseVariances[h][t];
-      }
-      noise /= k;
       for (int i = 0; i < points; i++) {
         for (int o = 0; o < outputs; o++) {
+          double noise = 0;
+          for (int h = 0; h < k; h++) {
+            noise += var(h, t, i, o);
+          }
+          noise /= k;
           double m = componentMean(t, i, o);
           double spread = 0;
           for (int h = 0; h < k; h++) {
@@ -203,7 +277,7 @@ public final class RegressionPredictive {
   private double cdf(int t, int i, int o, double y) {
     double s = 0;
     for (int h = 0; h < k; h++) {
-      s += STANDARD.cumulativeProbability((y - predictions[h][t][i][o]) / Math.sqrt(noiseVariances[h][t]));
+      s += STANDARD.cumulativeProbability((y - predictions[h][t][i][o]) / Math.sqrt(var(h, t, i, o)));
     }
     return s / k;
   }
@@ -218,7 +292,7 @@ public final class RegressionPredictive {
         for (int o = 0; o < outputs; o++) {
           double max = Double.NEGATIVE_INFINITY;
           for (int h = 0; h < k; h++) {
-            double v = noiseVariances[h][t];
+            double v = var(h, t, i, o);
             double d = y[t][i][o] - predictions[h][t][i][o];
             terms[h] = -0.5 * (LOG_2PI + Math.log(v) + d * d / v);
             max = Math.max(max, terms[h]);
@@ -256,7 +330,7 @@ public final class RegressionPredictive {
     double hi = Double.NEGATIVE_INFINITY;
     double scale = 0;
     for (int h = 0; h < k; h++) {
-      double sd = Math.sqrt(noiseVariances[h][t]);
+      double sd = Math.sqrt(var(h, t, i, o));
       double qh = predictions[h][t][i][o] + sd * z;
       lo = Math.min(lo, qh);
       hi = Math.max(hi, qh);

@@ -1,0 +1,9 @@
+/**
+ * Functional meta-learners: methods that meta-learn a map from a support set straight to a
+ * predictive distribution over functions, without gradient steps at test time. Neural processes
+ * (conditional and latent; Garnelo et al. ICML 2018, and the ICML 2018 workshop paper "Neural
+ * Processes") amortise the posterior with a set encoder. Each predicts a Gaussian per point
+ * ({@link org.bml.algorithms.predictive.GaussianOutputs}), so {@code eval --uncertainty} scores
+ * its own predictive without an external noise model.
+ */
+package org.bml.algorithms.functional;
