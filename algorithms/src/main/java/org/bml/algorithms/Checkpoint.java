@@ -133,38 +133,84 @@ public record Checkpoint(INDArray params, INDArray updaterState, int iteration, 
     }
   }
 
-  /** Reads a checkpoint, naming the file and what is wrong with it when it is not one. */
+  /**
+   * Most uncompressed bytes {@link #read} takes from one checkpoint, all entries together (system
+   * property {@value #MAX_BYTES_PROPERTY}, default 256 MiB: the largest bml model with Adam state
+   * is ~2 MB). Reading stops there, so a zip bomb or a checkpoint declaring billions of values is
+   * refused before it is allocated.
+   */
+  public static long maxBytes() {
+    return Long.getLong(MAX_BYTES_PROPERTY, 256L << 20);
+  }
+
+  /** System property overriding {@link #maxBytes()}. */
+  public static final String MAX_BYTES_PROPERTY = "bml.checkpoint.max-bytes";
+
+  /**
+   * Reads a checkpoint, naming the file, the format and what is wrong with it when it is not one.
+   * Every array entry is checked against its declared shape and element type (and the total
+   * against {@link #maxBytes()}) before ND4J allocates it.
+   */
   public static Checkpoint read(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("checkpoint " + file + " does not exist or is not a file");
     }
+    String what = "checkpoint " + file + " (" + FORMAT + ")";
+    long cap = maxBytes();
     Properties meta = null;
     INDArray p = null;
     INDArray s = null;
     try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
+      long size = Files.size(file);
+      if (size > cap) {
+        throw new IllegalArgumentException(what + " is " + size + " bytes, over the limit of " + cap + " bytes (-D"
+            + MAX_BYTES_PROPERTY + "=...)");
+      }
+      long total = 0;
       for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
-        byte[] bytes = zip.readAllBytes();
+        if (e.getSize() > cap - total) {
+          throw new IllegalArgumentException(what + ": entry '" + e.getName() + "' declares " + e.getSize()
+              + " bytes, over the limit of " + cap + " bytes (-D" + MAX_BYTES_PROPERTY + "=...)");
+        }
+        byte[] bytes = zip.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, cap - total + 1));
+        total += bytes.length;
+        if (total > cap) {
+          throw new IllegalArgumentException(what + ": entry '" + e.getName() + "' expands past the limit of " + cap
+              + " uncompressed bytes (-D" + MAX_BYTES_PROPERTY + "=...)");
+        }
         switch (e.getName()) {
           case "meta.properties" -> {
             meta = new Properties();
             meta.load(new java.io.InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.ISO_8859_1));
           }
-          case "params.bin" -> p = readArray(bytes);
-          case "updater.bin" -> s = readArray(bytes);
-          default -> throw new IllegalArgumentException("checkpoint " + file + ": unexpected entry '" + e.getName() + "'");
+          case "params.bin" -> p = readArray(bytes, what, "params.bin");
+          case "updater.bin" -> s = readArray(bytes, what, "updater.bin");
+          default -> throw new IllegalArgumentException(what + ": unexpected entry '" + e.getName() + "'");
         }
       }
     } catch (IOException | RuntimeException e) {
       if (e instanceof IllegalArgumentException iae) {
         throw iae;
       }
-      throw new IllegalArgumentException("checkpoint " + file + " is unreadable (" + e.getMessage() + ")", e);
+      throw new IllegalArgumentException(what + " is unreadable (" + (e.getMessage() != null ? e.getMessage()
+          : e instanceof java.io.EOFException ? "cut short" : e.getClass().getSimpleName()) + ")", e);
     }
     if (meta == null || !FORMAT.equals(meta.getProperty("format"))) {
-      throw new IllegalArgumentException("checkpoint " + file + " is not a " + FORMAT + " file");
+      throw new IllegalArgumentException("checkpoint " + file + " is not a " + FORMAT + " file"
+          + (meta != null && meta.getProperty("format") != null ? " (its format is '" + meta.getProperty("format")
+              + "')" : meta == null ? " (no meta.properties entry)" : ""));
     }
     if (p == null || (Boolean.parseBoolean(meta.getProperty("hasUpdaterState")) && s == null)) {
-      throw new IllegalArgumentException("checkpoint " + file + " is incomplete (parameters or optimizer state missing)");
+      throw new IllegalArgumentException(what + " is incomplete (parameters or optimizer state missing)");
+    }
+    if (s != null && s.dataType() != p.dataType()) {
+      throw new IllegalArgumentException(what + ": optimizer state is " + s.dataType() + ", parameters are "
+          + p.dataType());
+    }
+    String declared = meta.getProperty("provenance.dtype");
+    if (declared != null && !declared.equals(p.dataType().toString())) {
+      throw new IllegalArgumentException(what + ": declares dtype " + declared + " but params.bin holds "
+          + p.dataType());
     }
     Map<String, String> config = new LinkedHashMap<>();
     Map<String, String> prov = new LinkedHashMap<>();
@@ -179,7 +225,10 @@ public record Checkpoint(INDArray params, INDArray updaterState, int iteration, 
     try {
       it = Integer.parseInt(meta.getProperty("iteration"));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("checkpoint " + file + ": bad iteration '" + meta.getProperty("iteration") + "'");
+      throw new IllegalArgumentException(what + ": bad iteration '" + meta.getProperty("iteration") + "'");
+    }
+    if (it < 0) {
+      throw new IllegalArgumentException(what + ": negative iteration " + it);
     }
     return new Checkpoint(p, s, it, config, prov, meta.getProperty("optimizerLayout"));
   }
@@ -204,7 +253,12 @@ public record Checkpoint(INDArray params, INDArray updaterState, int iteration, 
     zip.closeEntry();
   }
 
-  private static INDArray readArray(byte[] bytes) throws IOException {
+  private static INDArray readArray(byte[] bytes, String what, String entry) throws IOException {
+    try {
+      ArrayEntry.check(bytes);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + ": entry '" + entry + "' holds " + e.getMessage(), e);
+    }
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       return MemoryScope.outside(() -> Nd4j.read(in));
     }
@@ -215,9 +269,24 @@ public record Checkpoint(INDArray params, INDArray updaterState, int iteration, 
     return p.getImplementationVersion() != null ? p.getImplementationVersion() : "0.1.0-SNAPSHOT";
   }
 
+  /**
+   * bml's own commit: {@code git rev-parse HEAD} run where this class was loaded from (the
+   * checkout's {@code algorithms/target/...}), not in the working directory, which may be any
+   * other repository; "unknown" outside a git checkout.
+   */
   static String gitCommit() {
+    java.io.File where;
     try {
-      Process proc = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+      where = Path.of(Checkpoint.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toFile();
+    } catch (RuntimeException | java.net.URISyntaxException e) {
+      return "unknown";
+    }
+    java.io.File dir = where.isDirectory() ? where : where.getParentFile();
+    if (dir == null || !dir.isDirectory()) {
+      return "unknown";
+    }
+    try {
+      Process proc = new ProcessBuilder("git", "rev-parse", "HEAD").directory(dir).redirectErrorStream(true).start();
       String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       return proc.waitFor() == 0 && out.matches("[0-9a-f]{40}") ? out : "unknown";
     } catch (IOException e) {
