@@ -33,16 +33,27 @@ final class Csv {
    * @param expected human description of the columns, e.g. "x,y", used in messages
    */
   static Table read(Path file, int columns, String expected) {
+    if (Files.isDirectory(file)) {
+      throw new BadInputException(file + ": is a directory, not a CSV file");
+    }
     if (!Files.isRegularFile(file)) {
       throw new BadInputException(file + ": no such file");
     }
+    if (!Files.isReadable(file)) {
+      throw new BadInputException(file + ": permission denied");
+    }
     List<String> text;
     try {
+      long size = Files.size(file);
+      if (size > InputLimits.MAX_CSV_BYTES) {
+        throw new BadInputException(file + ": " + size + " bytes, over the limit of " + InputLimits.MAX_CSV_BYTES
+            + " bytes for a support or query CSV (reading it would take ~" + InputLimits.human(16 * size) + ")");
+      }
       text = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (CharacterCodingException e) {
       throw new BadInputException(file + ": not UTF-8 text");
     } catch (IOException e) {
-      throw new BadInputException(file + ": cannot read (" + e.getMessage() + ")");
+      throw new BadInputException(file + ": cannot read (" + InputLimits.describe(e) + ")");
     }
     List<String> header = null;
     List<double[]> rows = new ArrayList<>();

@@ -47,6 +47,9 @@ final class EvalCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  @picocli.CommandLine.Mixin
+  InputLimits.Memory memory = new InputLimits.Memory();
+
   @Option(names = "--checkpoint", paramLabel = "FILE", required = true,
       description = "checkpoint file, or a training --out directory")
   Path checkpoint;
@@ -106,7 +109,7 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (tasks != null) {
-      RunConfig.atLeast("--tasks", tasks, 1);
+      RunConfig.atLeast("--tasks", tasks, 2); // a 95% interval needs two tasks
     }
     if (batch != null) {
       RunConfig.atLeast("--batch", batch, 1);
@@ -166,6 +169,9 @@ final class EvalCommand implements Callable<Integer> {
     long taskSeed = lakeRuns ? 0 : base + Datasets.seedOffset(split);
     int count = lakeRuns ? lake.runs() : tasks == null ? 600 : tasks;
     int perBatch = batch != null ? batch : TrainCommand.evalBatch(exp);
+    InputLimits.check("eval", InputLimits.evalEstimate(exp.dataset, override.apply(config), perBatch, stepList == null
+        ? config.innerSteps() : stepList.stream().mapToInt(Integer::intValue).max().orElse(0), uncertainty
+        ? (samples == null ? 10 : samples) : 0), memory.bytes());
     boolean classification = exp.dataset.images();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();

@@ -58,7 +58,16 @@ public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true");
-    System.exit(commandLine().execute(args));
+    int code;
+    try {
+      code = commandLine().execute(args);
+    } catch (OutOfMemoryError e) {
+      // Settings past what this JVM has: bad input (exit 2), said plainly instead of a stack trace.
+      System.err.println("bml: error: out of memory (" + e.getMessage() + "): the settings need more than this JVM "
+          + "has; reduce the sizes (--memory-limit refuses them up front), or raise -Xmx in JAVA_OPTS");
+      code = EXIT_BAD_INPUT;
+    }
+    System.exit(code);
   }
 
   /** The command line with this program's error handling (also what the tests drive). */
@@ -75,6 +84,9 @@ public final class Main implements Callable<Integer> {
           || e instanceof DatasetException) {
         code = EXIT_BAD_INPUT;
         message = e.getMessage();
+      } else if (InputLimits.isOverflow(e)) {
+        code = EXIT_BAD_INPUT;
+        message = "sizes too large (" + e.getMessage() + "): reduce --shots, --queries, --ways, --samples, --tasks or --batch";
       } else if (e instanceof UncheckedIOException) {
         code = EXIT_BAD_INPUT;
         message = e.getMessage();

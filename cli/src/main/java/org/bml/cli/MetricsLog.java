@@ -1,6 +1,5 @@
 package org.bml.cli;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,10 +20,14 @@ final class MetricsLog implements AutoCloseable {
   static final String FILE = "metrics.jsonl";
   private static final Pattern ITERATION = Pattern.compile("\"iteration\":(\\d+)");
 
-  private final Path file;
-  private final BufferedWriter out;
+  /** Test-only: lines to write before every further write fails as a full disk would; negative = never. */
+  static volatile int failAfterLinesForTests = -1;
 
-  private MetricsLog(Path file, BufferedWriter out) {
+  private final Path file;
+  private final java.nio.channels.FileChannel out;
+  private int written;
+
+  private MetricsLog(Path file, java.nio.channels.FileChannel out) {
     this.file = file;
     this.out = out;
   }
@@ -47,7 +50,8 @@ final class MetricsLog implements AutoCloseable {
         }
       }
       AtomicFiles.writeString(file, kept.toString());
-      return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+      return new MetricsLog(file, java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE,
+          StandardOpenOption.APPEND));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
     }
@@ -57,12 +61,32 @@ final class MetricsLog implements AutoCloseable {
     return file;
   }
 
+  /**
+   * Appends one line whole or not at all: a failed write (e.g. a full disk) is cut back to the
+   * previous line end before the error is raised.
+   */
   void append(Map<String, ?> fields) {
+    java.nio.ByteBuffer line = java.nio.ByteBuffer.wrap((Json.object(fields) + "\n").getBytes(StandardCharsets.UTF_8));
+    long before = -1;
     try {
-      out.write(Json.object(fields) + "\n");
-      out.flush();
+      before = out.size();
+      if (failAfterLinesForTests >= 0 && written >= failAfterLinesForTests) {
+        out.write(java.nio.ByteBuffer.wrap("{\"iteration\":".getBytes(StandardCharsets.UTF_8)));
+        throw new IOException("No space left on device (simulated)");
+      }
+      while (line.hasRemaining()) {
+        out.write(line);
+      }
+      written++;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+      try {
+        if (before >= 0) {
+          out.truncate(before);
+        }
+      } catch (IOException ignored) {
+        // the original error is the one to report
+      }
+      throw new UncheckedIOException("cannot write " + file + ": " + InputLimits.describe(e), e);
     }
   }
 

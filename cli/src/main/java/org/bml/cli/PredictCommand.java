@@ -45,6 +45,9 @@ final class PredictCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  @picocli.CommandLine.Mixin
+  InputLimits.Memory memory = new InputLimits.Memory();
+
   @Option(names = "--checkpoint", paramLabel = "FILE", required = true,
       description = "checkpoint file, or a training --out directory")
   Path checkpoint;
@@ -98,6 +101,10 @@ final class PredictCommand implements Callable<Integer> {
     String inputs = images ? d + " pixel values" : columnNames(d);
     Csv.Table s = Csv.read(support, d + 1, inputs + (images ? " and a class label 0.." + (ways - 1) : ",y"));
     Csv.Table q = Csv.read(query, d, inputs);
+    InputLimits.check("predict (" + samples + " hypotheses, " + (s.rows().length + q.rows().length) + " rows)",
+        InputLimits.add(InputLimits.BASE_BYTES, InputLimits.mul(samples + 1L, s.rows().length + q.rows().length,
+            InputLimits.perExampleBytes(exp.dataset), (steps == null ? exp.config.innerSteps() : steps) + 1L)),
+        memory.bytes());
     int k = steps == null ? exp.config.innerSteps() : steps;
     String csv;
     try (MemoryScope scope = MemoryScope.open("bml-cli-predict")) {

@@ -57,8 +57,14 @@ final class TrainCommand implements Callable<Integer> {
    */
   static volatile java.util.function.BiConsumer<Integer, MetaOptimizer> afterStepForTests;
 
+  /** Test-only: the stop flag the loop polls instead of the shutdown hook's; null in normal use. */
+  static volatile GracefulStop stopForTests;
+
   @Spec
   CommandSpec spec;
+
+  @picocli.CommandLine.Mixin
+  InputLimits.Memory memory = new InputLimits.Memory();
 
   @Option(names = "--method", paramLabel = "NAME", completionCandidates = Methods.Names.class,
       description = "method: ${COMPLETION-CANDIDATES} (default maml)")
@@ -176,6 +182,7 @@ final class TrainCommand implements Callable<Integer> {
         throw new BadInputException("--resume needs --out DIR, the directory of the run to continue");
       }
       dir = out;
+      RunLock.refuseIfHeld(dir);
       Path file = dir.resolve(Experiment.CHECKPOINT);
       if (!Files.isRegularFile(file)) {
         throw new BadInputException("--resume: there is no checkpoint " + file);
@@ -194,6 +201,7 @@ final class TrainCommand implements Callable<Integer> {
       if (Files.exists(dir) && !Files.isDirectory(dir)) {
         throw new BadInputException("--out " + dir + " exists and is not a directory");
       }
+      RunLock.refuseIfHeld(dir);
       if (Files.exists(dir.resolve(Experiment.CHECKPOINT))) {
         throw new BadInputException("--out " + dir + " already holds a run (" + Experiment.CHECKPOINT
             + "); pass --resume to continue it, or choose another --out");
@@ -209,6 +217,9 @@ final class TrainCommand implements Callable<Integer> {
     RunConfig.atLeast("--log-every", logEvery, 1);
     HyperValues hpValues = config.validate();
     config = withHp(config, hpValues.asMap());
+    InputLimits.check("train (" + config.metaBatch() + " tasks of " + config.ways() + " x (" + config.shots() + " + "
+        + config.queries() + ") examples, chunk " + config.chunk() + ", " + config.innerSteps() + " step(s))",
+        InputLimits.trainEstimate(config), memory.bytes());
 
     Experiment exp = Experiment.build(config, config.episode());
     if (!resume && chunk == null && !exp.learner.decomposesOverTasks() && config.chunk() != config.metaBatch()) {
@@ -252,10 +263,11 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
       }
     }
+    boolean created = !Files.exists(dir);
     try {
       Files.createDirectories(dir);
     } catch (java.io.IOException e) {
-      throw new BadInputException("cannot create --out " + dir + ": " + e.getMessage(), e);
+      throw new BadInputException("cannot create --out " + dir + ": " + InputLimits.describe(e), e);
     }
     Map<String, String> provenance = new TreeMap<>(Checkpoint.capture(opt, Map.of(), config.seed()).provenance());
     provenance.put("cli", "bml-cli " + Main.VERSION);
@@ -263,8 +275,29 @@ final class TrainCommand implements Callable<Integer> {
       provenance.put("executor", executor.describe());
       provenance.put("shard-tasks", Integer.toString(TrainExecutors.shardSize(config, executor)));
     }
-    try (MetricsLog metrics = MetricsLog.open(dir, opt.iteration())) {
-      new Run(config, exp, opt, trainer, dir, metrics, provenance, elapsedBefore, err).loop();
+    boolean completed;
+    try (GracefulStop stop = GracefulStop.install(); RunLock lock = RunLock.acquire(dir, err)) {
+      RunFiles.removeStaleTemporaries(dir, err);
+      try (MetricsLog metrics = MetricsLog.open(dir, opt.iteration())) {
+        Run run = new Run(config, exp, opt, trainer, dir, metrics, provenance, elapsedBefore, err);
+        if (resumeFrom != null) {
+          run.restoreAverages(resumeFrom.provenance());
+        }
+        run.stop = stopForTests != null ? stopForTests : stop;
+        completed = run.loop();
+      } catch (BadInputException | ArithmeticException e) {
+        if (e instanceof ArithmeticException && !InputLimits.isOverflow(e)) {
+          throw e;
+        }
+        if (created) {
+          RunFiles.removeIfNothingSaved(dir);
+        }
+        throw e instanceof BadInputException b ? b : new BadInputException("sizes too large: " + e.getMessage()
+            + " (--shots, --queries, --ways, --meta-batch or --chunk)", e);
+      }
+    }
+    if (!completed) {
+      return 0;
     }
     stdout.printf("trained %s on %s to iteration %d%n  checkpoint: %s%n  metrics:    %s%n", config.method(),
         config.dataset(), config.iterations(), dir.resolve(Experiment.CHECKPOINT), dir.resolve(MetricsLog.FILE));
@@ -285,7 +318,12 @@ final class TrainCommand implements Callable<Integer> {
     private final double elapsedBefore;
     private final long t0 = System.nanoTime();
     private final Progress progress;
+    private final PrintWriter err;
     private long lastWritten;
+    GracefulStop stop;
+    private double windowSum;
+    private int windowCount;
+    private double running = Double.NaN;
 
     Run(RunConfig config, Experiment exp, MetaOptimizer opt, MetaTrainer trainer, Path dir, MetricsLog metrics,
         Map<String, String> provenance, double elapsedBefore, PrintWriter err) {
@@ -299,28 +337,42 @@ final class TrainCommand implements Callable<Integer> {
       this.elapsedBefore = elapsedBefore;
       this.progress = new Progress(err, Progress.stderrIsTerminal(), "train", "it", config.iterations(), opt.iteration());
       this.lastWritten = resume ? opt.iteration() : -1;
+      this.err = err;
     }
 
-    void loop() {
+    /** The running averages as saved with the checkpoint (absent in older files: start afresh). */
+    void restoreAverages(Map<String, String> prov) {
+      windowSum = prov.containsKey(RunFiles.WINDOW_SUM) ? Double.parseDouble(prov.get(RunFiles.WINDOW_SUM)) : 0;
+      windowCount = prov.containsKey(RunFiles.WINDOW_COUNT) ? Integer.parseInt(prov.get(RunFiles.WINDOW_COUNT)) : 0;
+      running = prov.containsKey(RunFiles.RUNNING) ? Double.parseDouble(prov.get(RunFiles.RUNNING)) : Double.NaN;
+    }
+
+    /** Trains to the end (true) or until a stop was requested and saved (false). */
+    boolean loop() {
       int start = opt.iteration();
       int total = config.iterations();
       Snapshot prev = new Snapshot(opt);
       Snapshot cur = new Snapshot(opt);
       long pendingCheckpoint = -1;
-      double windowSum = 0;
-      int windowCount = 0;
-      double running = Double.NaN;
       String lastVal = "";
       for (int i = start; i < total; i++) {
         Snapshot t = prev;
         prev = cur;
         cur = t;
         cur.capture(opt, i);
+        cur.windowSum = windowSum;
+        cur.windowCount = windowCount;
+        cur.running = running;
         double lr = Experiment.learningRate(opt, i);
         double loss;
         try {
           loss = trainer.step(i);
         } catch (ArithmeticException e) {
+          if (InputLimits.isOverflow(e)) {
+            progress.finish();
+            throw new BadInputException("sizes too large: " + e.getMessage() + " at iteration " + i
+                + " (--shots, --queries, --ways, --meta-batch or --chunk)", e);
+          }
           // θ_i's own loss or gradient is not finite, so the last good state is θ_{i-1}.
           throw diverged(i, e.getMessage(), prev.verified && prev.iteration == i - 1 ? prev : null);
         }
@@ -333,7 +385,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         cur.verified = true;
         if (pendingCheckpoint == i) {
-          write(cur.params, cur.state, i);
+          write(cur.params, cur.state, i, cur.windowSum, cur.windowCount, cur.running);
         }
         running = Double.isNaN(running) ? loss : 0.98 * running + 0.02 * loss;
         windowSum += loss;
@@ -346,9 +398,9 @@ final class TrainCommand implements Callable<Integer> {
           line.put("loss_avg", windowSum / windowCount);
           line.put("lr", lr);
           line.put("elapsed_s", elapsed());
-          metrics.append(line);
           windowSum = 0;
           windowCount = 0;
+          appendOrSave(line, done);
         }
         if (valEvery > 0 && done % valEvery == 0) {
           lastVal = validate(i);
@@ -357,9 +409,36 @@ final class TrainCommand implements Callable<Integer> {
           pendingCheckpoint = done;
         }
         progress.update(done, String.format("loss %.4f  lr %.2e%s", running, lr, lastVal));
+        if (stop != null && stop.requested() && done < total) {
+          progress.finish();
+          write(opt.flatParams(), opt.updaterState(), done, windowSum, windowCount, running);
+          err.println("bml: stopped by a signal after iteration " + i + " (" + done + " done); checkpoint written to "
+              + dir.resolve(Experiment.CHECKPOINT) + "; continue with ./bml train --resume --out " + dir);
+          err.flush();
+          return false;
+        }
       }
       progress.finish();
-      write(opt.flatParams(), opt.updaterState(), total);
+      write(opt.flatParams(), opt.updaterState(), total, windowSum, windowCount, running);
+      return true;
+    }
+
+    /** A metrics line; when it cannot be written, the state after {@code done} iterations is saved first. */
+    private void appendOrSave(Map<String, Object> line, int done) {
+      try {
+        metrics.append(line);
+      } catch (java.io.UncheckedIOException e) {
+        progress.finish();
+        String saved;
+        try {
+          write(opt.flatParams(), opt.updaterState(), done, windowSum, windowCount, running);
+          saved = "the state after " + done + " iterations was saved in " + dir.resolve(Experiment.CHECKPOINT);
+        } catch (RuntimeException c) {
+          saved = "the final checkpoint also failed (" + c.getMessage() + ")"
+              + (lastWritten >= 0 ? "; the checkpoint of iteration " + lastWritten + " is kept" : "");
+        }
+        throw new java.io.UncheckedIOException(e.getMessage() + "; training stopped: " + saved, e.getCause());
+      }
     }
 
     private String validate(int iteration) {
@@ -380,7 +459,7 @@ final class TrainCommand implements Callable<Integer> {
         line.put("val_accuracy_ci95", acc.ci95());
       }
       line.put("elapsed_s", elapsed());
-      metrics.append(line);
+      appendOrSave(line, iteration + 1);
       progress.message("validation after " + (iteration + 1) + " iterations: query loss " + loss
           + (acc != null ? String.format(", accuracy %.2f%% ± %.2f%%", 100 * acc.mean(), 100 * acc.ci95()) : ""));
       return acc != null ? String.format("  val acc %.2f%%", 100 * acc.mean())
@@ -392,7 +471,7 @@ final class TrainCommand implements Callable<Integer> {
       String kept;
       Path file = dir.resolve(Experiment.CHECKPOINT);
       if (good != null && good.iteration > lastWritten) {
-        write(good.params, good.state, good.iteration);
+        write(good.params, good.state, good.iteration, good.windowSum, good.windowCount, good.running);
         kept = "the last good state (start of iteration " + good.iteration + ") is saved in " + file;
       } else if (lastWritten >= 0) {
         kept = "the last good checkpoint (iteration " + lastWritten + ") is kept in " + file;
@@ -409,9 +488,13 @@ final class TrainCommand implements Callable<Integer> {
           iteration);
     }
 
-    private void write(INDArray params, INDArray state, long iteration) {
+    private void write(INDArray params, INDArray state, long iteration, double wSum, int wCount, double run) {
       Map<String, String> prov = new TreeMap<>(provenance);
       prov.put("elapsed_s", Double.toString(elapsed()));
+      // Double.toString round-trips exactly, so a resumed loss_avg equals the uninterrupted one.
+      prov.put(RunFiles.WINDOW_SUM, Double.toString(wSum));
+      prov.put(RunFiles.WINDOW_COUNT, Integer.toString(wCount));
+      prov.put(RunFiles.RUNNING, Double.toString(run));
       Map<String, String> cfg = new LinkedHashMap<>(config.toMap());
       cfg.put("run.val-every", Integer.toString(valEvery));
       cfg.put("run.val-tasks", Integer.toString(valTasks));
@@ -433,6 +516,9 @@ final class TrainCommand implements Callable<Integer> {
     final INDArray state;
     int iteration = -1;
     boolean verified;
+    double windowSum;
+    int windowCount;
+    double running;
 
     Snapshot(MetaOptimizer opt) {
       params = MemoryScope.outside(() -> opt.flatParams().dup());

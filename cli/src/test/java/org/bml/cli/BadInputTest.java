@@ -174,7 +174,7 @@ class BadInputTest {
   @Test
   void evalOptions(@TempDir Path tmp) throws Exception {
     String ck = good.toString();
-    assertRefused(CliRun.run("eval", "--checkpoint", ck, "--tasks", "0"), "--tasks must be >= 1, got 0");
+    assertRefused(CliRun.run("eval", "--checkpoint", ck, "--tasks", "0"), "--tasks must be >= 2, got 0");
     assertRefused(CliRun.run("eval", "--checkpoint", ck, "--steps", "1,-2"), "--steps must be >= 0, got -2");
     assertRefused(CliRun.run("eval", "--checkpoint", ck, "--split", "dev"), "unknown split 'dev'");
     assertRefused(CliRun.run("eval", "--checkpoint", ck, "--ways", "5"), "--ways applies to classification only");

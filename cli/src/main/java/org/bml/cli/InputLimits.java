@@ -1,0 +1,170 @@
+package org.bml.cli;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Option;
+
+/**
+ * Memory estimates made before allocating, checked against {@code --memory-limit} (default: 80% of
+ * the machine's physical memory), and the sizes bml refuses outright. Every refusal is bad input
+ * (exit 2) and states the estimate, so {@code train --shots 50000000} or {@code eval --samples
+ * 100000000} stop at once instead of being killed by the kernel at 20 GB.
+ *
+ * <p>The estimates are deliberately simple and calibrated on measurements of this project (one
+ * Conv-4 5-way 1-shot task's second-order tape is ~0.8 GB, ~10 MB per image per adaptation step;
+ * the sinusoid MLP keeps ~12 kB per point per step); they are meant to catch sizes off by orders
+ * of magnitude, not to predict the peak to the megabyte.
+ */
+final class InputLimits {
+  /** Bytes kept per image (28×28, Conv-4) per adaptation step on a second-order tape. */
+  static final long IMAGE_TAPE_BYTES = 10L << 20;
+  /** Bytes kept per regression point (MLP 1-40-40-1) per adaptation step on a second-order tape. */
+  static final long POINT_TAPE_BYTES = 12L << 10;
+  /** The JVM, ND4J and the loaded data set before any task is built. */
+  static final long BASE_BYTES = 384L << 20;
+  /** Largest CSV {@code predict} reads (a support or query set is small; reading costs ~16× its size). */
+  static final long MAX_CSV_BYTES = 64L << 20;
+
+  private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)i?b?", Pattern.CASE_INSENSITIVE);
+
+  private InputLimits() {}
+
+  /** The {@code --memory-limit} option, shared by train, eval and predict. */
+  static final class Memory {
+    @Option(names = "--memory-limit", paramLabel = "SIZE",
+        description = "refuse settings whose estimated memory exceeds SIZE, e.g. 8g or 512m (default: 80% of this "
+            + "machine's physical memory)")
+    String memoryLimit;
+
+    long bytes() {
+      return memoryLimit == null ? defaultLimit() : parse(memoryLimit);
+    }
+  }
+
+  static long defaultLimit() {
+    long total = 0;
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      total = os.getTotalMemorySize();
+    }
+    return total > 0 ? total / 5 * 4 : 8L << 30;
+  }
+
+  static long parse(String s) {
+    Matcher m = SIZE.matcher(s.strip());
+    if (!m.matches()) {
+      throw new BadInputException("--memory-limit '" + s + "' is not a size (e.g. 8g, 512m, 2000000000)");
+    }
+    double v = Double.parseDouble(m.group(1));
+    int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+      case "k" -> 10;
+      case "m" -> 20;
+      case "g" -> 30;
+      case "t" -> 40;
+      default -> 0;
+    };
+    double bytes = v * Math.pow(2, shift);
+    if (bytes < (64 << 20) || bytes > 9e18) {
+      throw new BadInputException("--memory-limit " + s + " is outside 64m .. 8e18 bytes");
+    }
+    return (long) bytes;
+  }
+
+  /** Saturating arithmetic for estimates: an overflow is simply "more than any limit". */
+  static long mul(long... xs) {
+    long r = 1;
+    for (long x : xs) {
+      try {
+        r = Math.multiplyExact(r, Math.max(x, 0));
+      } catch (ArithmeticException e) {
+        return Long.MAX_VALUE;
+      }
+    }
+    return r;
+  }
+
+  static long add(long... xs) {
+    long r = 0;
+    for (long x : xs) {
+      r = x > Long.MAX_VALUE - r ? Long.MAX_VALUE : r + x;
+    }
+    return r;
+  }
+
+  /** Tape bytes of one example per adaptation step for a data set's input shape. */
+  static long perExampleBytes(Datasets.Dataset d) {
+    long[] shape = d.inputShape();
+    if (d.images()) {
+      return mul(IMAGE_TAPE_BYTES, shape[0], shape[1], shape[2]) / 784;
+    }
+    return mul(POINT_TAPE_BYTES, Math.max(1, shape[0]));
+  }
+
+  /** Estimated peak bytes of a training run: one pass over a chunk of tasks, the meta-batch's data, θ's copies. */
+  static long trainEstimate(RunConfig c) {
+    Datasets.Dataset d = c.datasetEntry();
+    long points = mul(c.ways(), add(c.shots(), c.queries()));
+    long inputFloats = mul(d.inputShape());
+    long tape = mul(c.chunk(), points, perExampleBytes(d), add(c.innerSteps(), 1));
+    long data = mul(c.metaBatch(), points, add(inputFloats, 1), 4);
+    return add(BASE_BYTES, tape, data);
+  }
+
+  /** Estimated peak bytes of an evaluation batch, with {@code samples} hypotheses per task (0: none). */
+  static long evalEstimate(Datasets.Dataset d, Datasets.Episode e, int batch, int maxSteps, int samples) {
+    long points = mul(e.ways(), add(e.shots(), e.queries()));
+    long tape = mul(batch, points, perExampleBytes(d), add(maxSteps, 1));
+    long hyp = mul(Math.max(samples, 0), batch, points, perExampleBytes(d));
+    long data = mul(batch, points, add(mul(d.inputShape()), 1), 4);
+    return add(BASE_BYTES, tape, hyp, data);
+  }
+
+  /** Refuses (exit 2, nothing written) when {@code estimate} exceeds {@code limit}. */
+  static void check(String what, long estimate, long limit) {
+    if (estimate > limit) {
+      throw new BadInputException(what + " needs an estimated " + human(estimate) + " of memory, over the limit of "
+          + human(limit) + " (--memory-limit; default 80% of physical memory); use smaller sizes or --chunk");
+    }
+  }
+
+  static String human(long bytes) {
+    if (bytes == Long.MAX_VALUE) {
+      return "more than 9 EB (the estimate overflows)";
+    }
+    double gb = bytes / (double) (1L << 30);
+    return gb >= 1 ? String.format(Locale.ROOT, "%.1f GB", gb)
+        : String.format(Locale.ROOT, "%.0f MB", bytes / (double) (1L << 20));
+  }
+
+  /**
+   * An {@link ArithmeticException} from exact integer arithmetic ({@code Math.multiplyExact},
+   * {@code toIntExact}, ...): sizes too large for an int or long, which is bad input, not a
+   * non-finite loss.
+   */
+  static boolean isOverflow(Throwable e) {
+    return e instanceof ArithmeticException && e.getMessage() != null
+        && (e.getMessage().equals("integer overflow") || e.getMessage().equals("long overflow"));
+  }
+
+  /** An I/O failure named by what went wrong, not only by its path (AccessDeniedException's message is the path). */
+  static String describe(IOException e) {
+    if (e instanceof AccessDeniedException a) {
+      return a.getFile() + ": permission denied";
+    }
+    if (e instanceof NoSuchFileException n) {
+      return n.getFile() + ": no such file or directory";
+    }
+    if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+      return f.getFile() + ": exists and is not a directory";
+    }
+    if (e instanceof FileSystemException f && f.getReason() != null) {
+      return f.getFile() + ": " + f.getReason();
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+}
