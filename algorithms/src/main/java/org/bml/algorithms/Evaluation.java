@@ -174,18 +174,10 @@ public final class Evaluation {
           }
         }
         if (options.modes() != null) {
-          var grid = options.modes().grid(b);
-          double[][][] candidates = options.modes().modes(b, grid);
-          double[][][][] onGrid = Predictives.outputs(learner, hs, Tensor.constant(grid));
-          for (int t = 0; t < size; t++) {
-            if (candidates[t] == null) {
-              continue;
+          for (double c : modeCoverages(learner, hs, b, options)) {
+            if (!Double.isNaN(c)) {
+              modes.addValue(c);
             }
-            double[][] hyp = new double[hs.size()][];
-            for (int h = 0; h < hyp.length; h++) {
-              hyp[h] = UncertaintyMetrics.flatten(onGrid[h][t]);
-            }
-            modes.addValue(UncertaintyMetrics.modeCoverage(candidates[t], hyp, options.modeThreshold()));
           }
         }
       } else {
@@ -248,5 +240,28 @@ public final class Evaluation {
       }
     }
     return best;
+  }
+
+  /**
+   * Mode coverage of each task of a batch by the hypotheses {@code hs} (NaN where the task has no
+   * known modes); {@code options.modes()} must be set.
+   */
+  public static double[] modeCoverages(MetaLearner learner, List<Params> hs, TaskBatch b, UncertaintyOptions options) {
+    var grid = options.modes().grid(b);
+    double[][][] candidates = options.modes().modes(b, grid);
+    double[][][][] onGrid = Predictives.outputs(learner, hs, Tensor.constant(grid));
+    double[] out = new double[candidates.length];
+    for (int t = 0; t < candidates.length; t++) {
+      if (candidates[t] == null) {
+        out[t] = Double.NaN;
+        continue;
+      }
+      double[][] hyp = new double[hs.size()][];
+      for (int h = 0; h < hyp.length; h++) {
+        hyp[h] = UncertaintyMetrics.flatten(onGrid[h][t]);
+      }
+      out[t] = UncertaintyMetrics.modeCoverage(candidates[t], hyp, options.modeThreshold());
+    }
+    return out;
   }
 }

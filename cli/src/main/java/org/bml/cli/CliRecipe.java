@@ -1,6 +1,5 @@
 package org.bml.cli;
 
-import java.util.Map;
 import java.util.TreeMap;
 import org.bml.algorithms.parallel.Problem;
 import org.bml.algorithms.parallel.ProblemRecipe;
@@ -27,9 +26,5 @@ public final class CliRecipe implements ProblemRecipe {
   @Override
   public String key() {
     return config.toString();
-  }
-
-  Map<String, String> config() {
-    return config;
   }
 }

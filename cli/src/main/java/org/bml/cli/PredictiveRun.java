@@ -127,19 +127,7 @@ final class PredictiveRun {
             }
           }
           if (options.modes() != null) {
-            var grid = options.modes().grid(b);
-            double[][][] candidates = options.modes().modes(b, grid);
-            double[][][][] onGrid = Predictives.outputs(learner, hs, Tensor.constant(grid));
-            for (int t = 0; t < size; t++) {
-              if (candidates[t] == null) {
-                continue;
-              }
-              double[][] hyp = new double[hs.size()][];
-              for (int h = 0; h < hyp.length; h++) {
-                hyp[h] = UncertaintyMetrics.flatten(onGrid[h][t]);
-              }
-              modes[start + t] = UncertaintyMetrics.modeCoverage(candidates[t], hyp, options.modeThreshold());
-            }
+            System.arraycopy(Evaluation.modeCoverages(learner, hs, b, options), 0, modes, start, size);
           }
         }
       }

@@ -16,8 +16,4 @@ final class ExecutorProblems {
   static Problem get(ProblemRecipe recipe) {
     return BUILT.computeIfAbsent(recipe.key(), k -> recipe.build());
   }
-
-  static int size() {
-    return BUILT.size();
-  }
 }

@@ -50,13 +50,4 @@ final class ThetaSnapshot implements Serializable {
     }
     return Params.of(names, ts);
   }
-
-  /** Bytes of θ's values as broadcast (8 per value). */
-  long bytes() {
-    long n = 0;
-    for (double[] v : values) {
-      n += 8L * v.length;
-    }
-    return n;
-  }
 }

@@ -14,6 +14,7 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorAdded;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.apache.spark.TaskContext;
+import org.bml.algorithms.ForwardingMetaLearner;
 import org.bml.algorithms.MetaLearner;
 import org.bml.algorithms.MetaTrainer;
 import org.bml.algorithms.parallel.InProcessExecutor;
@@ -51,17 +52,7 @@ class ExecutorKillTest {
     public Problem build() {
       Problem p = super.build();
       MetaLearner m = p.learner();
-      return new Problem(new MetaLearner() {
-        @Override
-        public Params initialize(long seed, DataType dtype) {
-          return m.initialize(seed, dtype);
-        }
-
-        @Override
-        public Tensor metaLoss(Params meta, Data support, Data query) {
-          throw new UnsupportedOperationException();
-        }
-
+      return new Problem(new ForwardingMetaLearner(m) {
         @Override
         public Tensor metaLoss(Params meta, Data support, Data query, long seed) {
           TaskContext ctx = TaskContext.get();
@@ -70,21 +61,6 @@ class ExecutorKillTest {
             Runtime.getRuntime().halt(137); // the executor JVM dies mid-step, as under kill -9
           }
           return m.metaLoss(meta, support, query, seed);
-        }
-
-        @Override
-        public Params adapt(Params meta, Data support, int steps) {
-          return m.adapt(meta, support, steps);
-        }
-
-        @Override
-        public Tensor predict(Params adapted, Tensor x) {
-          return m.predict(adapted, x);
-        }
-
-        @Override
-        public Tensor perTaskLoss(Params adapted, Data data) {
-          return m.perTaskLoss(adapted, data);
         }
       }, p.tasks());
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.spark.TaskContext;
+import org.bml.algorithms.ForwardingMetaLearner;
 import org.bml.algorithms.MetaLearner;
 import org.bml.algorithms.MetaTrainer;
 import org.bml.algorithms.parallel.InProcessExecutor;
@@ -86,34 +87,14 @@ class SparkTaskExecutorTest {
     public Problem build() {
       Problem p = super.build();
       MetaLearner m = p.learner();
-      return new Problem(new MetaLearner() {
+      return new Problem(new ForwardingMetaLearner(m) {
         @Override
-        public Params initialize(long seed, DataType dtype) {
-          return m.initialize(seed, dtype);
-        }
-
-        @Override
-        public Tensor metaLoss(Params meta, Data support, Data query) {
+        public Tensor metaLoss(Params meta, Data support, Data query, long seed) {
           TaskContext ctx = TaskContext.get();
           if (ctx != null && ctx.partitionId() == 1 && ctx.attemptNumber() == 0) {
             throw new IllegalStateException("injected: executor lost");
           }
-          return m.metaLoss(meta, support, query);
-        }
-
-        @Override
-        public Params adapt(Params meta, Data support, int steps) {
-          return m.adapt(meta, support, steps);
-        }
-
-        @Override
-        public Tensor predict(Params adapted, Tensor x) {
-          return m.predict(adapted, x);
-        }
-
-        @Override
-        public Tensor perTaskLoss(Params adapted, Data data) {
-          return m.perTaskLoss(adapted, data);
+          return m.metaLoss(meta, support, query, seed);
         }
       }, p.tasks());
     }

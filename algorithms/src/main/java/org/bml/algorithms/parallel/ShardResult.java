@@ -27,14 +27,12 @@ public final class ShardResult implements Serializable {
   private final int from;
   private final int to;
   private final double loss;
-  private final boolean single;
   private final double[][] grads;
 
-  private ShardResult(int from, int to, double loss, boolean single, double[][] grads) {
+  private ShardResult(int from, int to, double loss, double[][] grads) {
     this.from = from;
     this.to = to;
     this.loss = loss;
-    this.single = single;
     this.grads = grads;
   }
 
@@ -54,7 +52,7 @@ public final class ShardResult implements Serializable {
       double value = loss.item();
       if (!Double.isFinite(value)) {
         // No gradient of a non-finite loss: the driver reports it as divergence.
-        return new ShardResult(shard.from(), shard.to(), value, true, new double[0][]);
+        return new ShardResult(shard.from(), shard.to(), value, new double[0][]);
       }
       List<Tensor> g = Autodiff.grad(List.of(loss), null, vars.tensors(), false, true);
       double[][] out = new double[g.size()][];
@@ -62,7 +60,7 @@ public final class ShardResult implements Serializable {
         INDArray gi = shard.weight() == 1.0 ? g.get(i).value() : g.get(i).value().mul(weight);
         out[i] = gi.dup('c').data().asDouble();
       }
-      return new ShardResult(shard.from(), shard.to(), weight * value, true, out);
+      return new ShardResult(shard.from(), shard.to(), weight * value, out);
     }
   }
 
@@ -73,7 +71,7 @@ public final class ShardResult implements Serializable {
           + " then " + next.from + ".." + next.to);
     }
     if (!isFinite() || !next.isFinite()) {
-      return new ShardResult(from, next.to, Double.isFinite(loss) ? next.loss : loss, false, new double[0][]);
+      return new ShardResult(from, next.to, Double.isFinite(loss) ? next.loss : loss, new double[0][]);
     }
     boolean f32 = dtype == DataType.FLOAT;
     double[][] sum = new double[grads.length][];
@@ -87,7 +85,7 @@ public final class ShardResult implements Serializable {
       }
       sum[i] = s;
     }
-    return new ShardResult(from, next.to, loss + next.loss, false, sum);
+    return new ShardResult(from, next.to, loss + next.loss, sum);
   }
 
   /** Results of consecutive shards added in order; an empty list is refused. */
@@ -139,10 +137,5 @@ public final class ShardResult implements Serializable {
       out.add(Tensor.constant(Nd4j.createFromArray(grads[i]).castTo(t.dataType()).reshape('c', t.shape())));
     }
     return out;
-  }
-
-  /** Whether this is a single shard as computed (not a sum); for tests. */
-  boolean single() {
-    return single;
   }
 }
