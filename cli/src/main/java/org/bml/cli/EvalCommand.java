@@ -179,7 +179,8 @@ final class EvalCommand implements Callable<Integer> {
         : split + " split, " + count + " tasks, " + describeEpisode(exp, override.apply(config));
     out.printf("%s (%s%s on %s, iteration %d): %s%s%n", loaded.file(), config.method(),
         "none".equals(config.regularizer()) ? "" : " + " + config.regularizer(), config.dataset(),
-        loaded.checkpoint().iteration(), what, extra.innerLr == null ? "" : ", test-time inner-lr " + extra.innerLr);
+        loaded.checkpoint().iteration(), what, (extra.innerLr == null ? "" : ", test-time inner-lr " + extra.innerLr)
+        + (classification ? ", batch norm " + config.batchNorm() : ""));
     out.flush();
     Uncertainty unc = uncertainty || extra.wantsPredictiveRun()
         ? Uncertainty.forEval(exp, noiseStd, samples == null ? 10 : samples, base) : null;
@@ -217,6 +218,9 @@ final class EvalCommand implements Callable<Integer> {
       line.put("tasks", s.loss().length);
       line.put("steps", k);
       line.put("inner_lr", config.innerLr());
+      if (classification) {
+        line.put("batch_norm", config.batchNorm());
+      }
       line.put("loss", loss.mean());
       line.put("loss_ci95", loss.ci95());
       line.putAll(screened);

@@ -56,7 +56,7 @@ final class EvalOptions {
     if (innerLr == null) {
       return c;
     }
-    return new RunConfig(c.method(), c.regularizer(), c.dataset(), c.omniglotSplit(), c.ways(), c.shots(), c.queries(),
+    return new RunConfig(c.method(), c.regularizer(), c.dataset(), c.omniglotSplit(), c.batchNorm(), c.ways(), c.shots(), c.queries(),
         c.innerSteps(), innerLr, c.outerLr(), c.outerOptimizer(), c.metaBatch(), c.chunk(), c.iterations(), c.seed(),
         c.clip(), c.lrSchedule(), c.hp());
   }

@@ -57,7 +57,7 @@ final class Experiment {
     Datasets.Dataset d = config.datasetEntry();
     RunConfig.episodeChecks(d, episode.ways(), episode.shots(), episode.queries());
     MethodContext ctx = new MethodContext(config.method(), d.kind(), d.inputShape(), episode.ways(),
-        config.shots() * config.ways(), config.innerSteps(), config.innerLr(), hp);
+        config.shots() * config.ways(), config.innerSteps(), config.innerLr(), hp, config.conv4BatchNorm());
     MetaLearner base;
     try {
       base = config.methodEntry().factory().create(ctx);

@@ -24,9 +24,16 @@ import org.bml.inference.Likelihood;
  *     the run's configuration, so values derived from it (e.g. BMAML's default SVGD step) are the
  *     same at evaluation, whatever episode is evaluated
  * @param hp the method's and the regularizer's own hyperparameters
+ * @param batchNorm Conv-4's batch-norm statistics ({@code --batch-norm}; unused for regression)
  */
 public record MethodContext(String method, TaskKind kind, long[] inputShape, int ways, int trainingSupport,
-    int innerSteps, double innerLr, HyperValues hp) {
+    int innerSteps, double innerLr, HyperValues hp, Conv4.BatchNorm batchNorm) {
+  /** With MAML's transductive batch norm. */
+  public MethodContext(String method, TaskKind kind, long[] inputShape, int ways, int trainingSupport, int innerSteps,
+      double innerLr, HyperValues hp) {
+    this(method, kind, inputShape, ways, trainingSupport, innerSteps, innerLr, hp, Conv4.BatchNorm.TRANSDUCTIVE);
+  }
+
   /** Hidden widths of the regression MLP (the MAML paper's sinusoid network). */
   public static final int[] MLP_HIDDEN = {40, 40};
   /** Filters of each Conv-4 block (the MAML paper's Omniglot network). */
@@ -84,10 +91,12 @@ public record MethodContext(String method, TaskKind kind, long[] inputShape, int
       }
       return b.append("-1").toString();
     }
-    return "conv4-" + CONV4_FILTERS + "-" + inputShape[0] + "x" + inputShape[1] + "x" + inputShape[2];
+    // Transductive runs keep the description they had before the option existed.
+    return "conv4-" + CONV4_FILTERS + "-" + inputShape[0] + "x" + inputShape[1] + "x" + inputShape[2]
+        + (batchNorm == Conv4.BatchNorm.TRANSDUCTIVE ? "" : "-bn-per-example");
   }
 
   private Conv4 conv4() {
-    return new Conv4(Math.toIntExact(inputShape[0]), CONV4_FILTERS, Math.toIntExact(inputShape[1]), ways);
+    return new Conv4(Math.toIntExact(inputShape[0]), CONV4_FILTERS, Math.toIntExact(inputShape[1]), ways, batchNorm);
   }
 }

@@ -9,13 +9,16 @@ import java.util.TreeMap;
  * {@code predict} and {@code --resume} rebuild the same method, model and task stream).
  *
  * @param omniglotSplit the Omniglot class split ({@code maml} or {@code vinyals}); "-" for regression
+ * @param batchNorm Conv-4's batch-norm statistics ({@link #BATCH_NORM_MODES}); "-" for regression. Checkpoints
+ *     written before the option existed were transductive, and read back as such
  * @param ways classes per episode; 1 for regression
  * @param chunk tasks per forward/backward pass (gradients accumulated over a meta-batch)
  * @param outerOptimizer the resolved {@code --outer-optimizer} SPEC ({@link OuterOptimizers}), never {@code auto}
  * @param clip global gradient-norm clipping threshold, 0 = off
  * @param hp the method's own hyperparameters, defaults included
  */
-public record RunConfig(String method, String regularizer, String dataset, String omniglotSplit, int ways, int shots,
+public record RunConfig(String method, String regularizer, String dataset, String omniglotSplit, String batchNorm,
+    int ways, int shots,
     int queries, int innerSteps, double innerLr, double outerLr, String outerOptimizer, int metaBatch, int chunk,
     int iterations, long seed, double clip, String lrSchedule, Map<String, String> hp) {
   /**
@@ -25,6 +28,8 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
    */
   static final String LAYOUT = "2";
   private static final String HP = "hp.";
+  /** {@code --batch-norm} values: statistics over the task's examples (MAML's convention) or over one example. */
+  public static final java.util.List<String> BATCH_NORM_MODES = java.util.List.of("transductive", "per-example");
 
   public RunConfig {
     hp = java.util.Collections.unmodifiableMap(new TreeMap<>(hp));
@@ -59,6 +64,10 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
       if (!Datasets.OMNIGLOT_SPLIT_SCHEMES.contains(omniglotSplit)) {
         throw new BadInputException("unknown --omniglot-split '" + omniglotSplit + "' (have: "
             + String.join(", ", Datasets.OMNIGLOT_SPLIT_SCHEMES) + ")");
+      }
+      if (!BATCH_NORM_MODES.contains(batchNorm)) {
+        throw new BadInputException("unknown --batch-norm '" + batchNorm + "' (have: " + String.join(", ", BATCH_NORM_MODES)
+            + ")");
       }
       if (ways < 2) {
         throw new BadInputException("--ways must be >= 2 for classification, got " + ways);
@@ -133,6 +142,7 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
     m.put("regularizer", regularizer);
     m.put("dataset", dataset);
     m.put("omniglot-split", omniglotSplit);
+    m.put("batch-norm", batchNorm);
     m.put("ways", Integer.toString(ways));
     m.put("shots", Integer.toString(shots));
     m.put("queries", Integer.toString(queries));
@@ -179,7 +189,7 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
     }
     try {
       return new RunConfig(need(m, "method", source), need(m, "regularizer", source), need(m, "dataset", source),
-          need(m, "omniglot-split", source), Integer.parseInt(need(m, "ways", source)),
+          need(m, "omniglot-split", source), batchNorm(m), Integer.parseInt(need(m, "ways", source)),
           Integer.parseInt(need(m, "shots", source)), Integer.parseInt(need(m, "queries", source)),
           Integer.parseInt(need(m, "inner-steps", source)), Double.parseDouble(need(m, "inner-lr", source)),
           Double.parseDouble(need(m, "outer-lr", source)), outerOptimizer,
@@ -191,6 +201,21 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
       throw new BadInputException("checkpoint " + source + " has a malformed configuration value (" + e.getMessage()
           + ")");
     }
+  }
+
+  // Before --batch-norm every image run normalised over the task's examples.
+  private static String batchNorm(Map<String, String> m) {
+    String v = m.get("batch-norm");
+    if (v != null) {
+      return v;
+    }
+    return "-".equals(m.get("omniglot-split")) ? "-" : "transductive";
+  }
+
+  /** Conv-4's policy for {@link #batchNorm}. */
+  public org.bml.core.model.Conv4.BatchNorm conv4BatchNorm() {
+    return batchNorm.equals("per-example") ? org.bml.core.model.Conv4.BatchNorm.PER_EXAMPLE
+        : org.bml.core.model.Conv4.BatchNorm.TRANSDUCTIVE;
   }
 
   private static String need(Map<String, String> m, String key, String source) {

@@ -83,6 +83,12 @@ final class TrainCommand implements Callable<Integer> {
       description = "Omniglot class split: maml (1200/423 characters x 4 rotations) or vinyals (default maml)")
   String omniglotSplit;
 
+  @Option(names = "--batch-norm", paramLabel = "MODE",
+      description = "Conv-4 batch-norm statistics: transductive (over the examples of each call, e.g. all of a task's "
+          + "query points together; MAML's convention) or per-example (over one example's positions: a query point's prediction does not "
+          + "depend on the other query points) (default transductive; image data sets only)")
+  String batchNorm;
+
   @Option(names = "--ways", paramLabel = "N", description = "classes per episode (classification; default* 5)")
   Integer ways;
 
@@ -556,6 +562,9 @@ final class TrainCommand implements Callable<Integer> {
       if (omniglotSplit != null) {
         throw new BadInputException("--omniglot-split applies to the Omniglot data sets only, not " + ds);
       }
+      if (batchNorm != null) {
+        throw new BadInputException("--batch-norm applies to the image data sets only (Conv-4), not " + ds);
+      }
     }
     int mb = metaBatch == null ? def.metaBatch() : metaBatch;
     // Images default to one task per pass (a Conv-4 task's second-order tape is ~0.8 GB); a method
@@ -565,6 +574,7 @@ final class TrainCommand implements Callable<Integer> {
     String r = regularizer == null ? "none" : regularizer;
     return new RunConfig(m, r, ds,
         d.images() ? (omniglotSplit == null ? "maml" : omniglotSplit) : "-",
+        d.images() ? (batchNorm == null ? "transductive" : batchNorm.strip()) : "-",
         d.images() ? (ways == null ? def.ways() : ways) : 1, shots == null ? def.shots() : shots,
         queries == null ? def.queries() : queries, innerSteps == null ? 1 : innerSteps,
         innerLr == null ? def.innerLr() : innerLr, outerLr == null ? 1e-3 : outerLr,
@@ -584,6 +594,7 @@ final class TrainCommand implements Callable<Integer> {
     same("--regularizer", regularizer, s.regularizer(), file);
     same("--dataset", dataset, s.dataset(), file);
     same("--omniglot-split", omniglotSplit, s.omniglotSplit(), file);
+    same("--batch-norm", batchNorm == null ? null : batchNorm.strip(), s.batchNorm(), file);
     same("--ways", ways, s.ways(), file);
     same("--shots", shots, s.shots(), file);
     same("--queries", queries, s.queries(), file);
@@ -606,7 +617,7 @@ final class TrainCommand implements Callable<Integer> {
     double lr = changed("--outer-lr", outerLr, s.outerLr(), err);
     double cl = changed("--clip", clip, s.clip(), err);
     String sched = changed("--lr-schedule", lrSchedule, s.lrSchedule(), err);
-    return new RunConfig(s.method(), s.regularizer(), s.dataset(), s.omniglotSplit(), s.ways(), s.shots(), s.queries(),
+    return new RunConfig(s.method(), s.regularizer(), s.dataset(), s.omniglotSplit(), s.batchNorm(), s.ways(), s.shots(), s.queries(),
         s.innerSteps(), s.innerLr(), lr, s.outerOptimizer(), s.metaBatch(), s.chunk(), it, s.seed(), cl, sched, s.hp());
   }
 
@@ -627,13 +638,13 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private static RunConfig withHp(RunConfig c, Map<String, String> hp) {
-    return new RunConfig(c.method(), c.regularizer(), c.dataset(), c.omniglotSplit(), c.ways(), c.shots(), c.queries(),
+    return new RunConfig(c.method(), c.regularizer(), c.dataset(), c.omniglotSplit(), c.batchNorm(), c.ways(), c.shots(), c.queries(),
         c.innerSteps(), c.innerLr(), c.outerLr(), c.outerOptimizer(), c.metaBatch(), c.chunk(), c.iterations(), c.seed(), c.clip(),
         c.lrSchedule(), hp);
   }
 
   private static RunConfig withChunk(RunConfig c, int chunk) {
-    return new RunConfig(c.method(), c.regularizer(), c.dataset(), c.omniglotSplit(), c.ways(), c.shots(), c.queries(),
+    return new RunConfig(c.method(), c.regularizer(), c.dataset(), c.omniglotSplit(), c.batchNorm(), c.ways(), c.shots(), c.queries(),
         c.innerSteps(), c.innerLr(), c.outerLr(), c.outerOptimizer(), c.metaBatch(), chunk, c.iterations(), c.seed(), c.clip(),
         c.lrSchedule(), c.hp());
   }
