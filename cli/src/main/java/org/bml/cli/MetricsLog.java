@@ -44,7 +44,8 @@ final class MetricsLog implements AutoCloseable {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         for (String line : lines) {
           Matcher m = ITERATION.matcher(line);
-          if (m.find() && Long.parseLong(m.group(1)) < keepBefore) {
+          // A line cut short by a full disk is dropped even when its cut iteration number parses.
+          if (line.endsWith("}") && m.find() && Long.parseLong(m.group(1)) < keepBefore) {
             kept.append(line).append('\n');
           }
         }
