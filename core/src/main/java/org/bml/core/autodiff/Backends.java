@@ -17,6 +17,8 @@ import java.util.stream.Stream;
  * {@code bml.device}, else ND4J on the CPU. An unknown backend or an unusable device is an
  * {@link IllegalArgumentException} naming what was asked and what was found; there is never a
  * silent fall back to another device.
+ *
+ * <p>The first of these calls also applies the native thread policy ({@link NativeThreads}).
  */
 public final class Backends {
   private static volatile ArrayBackend current;
@@ -29,6 +31,7 @@ public final class Backends {
     if (b == null) {
       synchronized (Backends.class) {
         if (current == null) {
+          NativeThreads.ensureApplied();
           current = open(System.getProperty("bml.backend", "nd4j"), Device.parse(System.getProperty("bml.device", "cpu")));
         }
         b = current;
@@ -39,6 +42,7 @@ public final class Backends {
 
   /** Selects the backend for all later ops (process-wide); returns it. */
   public static synchronized ArrayBackend use(String backend, Device device) {
+    NativeThreads.ensureApplied();
     current = open(backend, device);
     return current;
   }
@@ -89,6 +93,8 @@ public final class Backends {
     }
     lines.add("GPUs: " + describeGpus());
     lines.add("selected: " + current().name() + " on " + current().device());
+    lines.add("native threads: " + NativeThreads.applied().threads() + " (" + NativeThreads.applied().source()
+        + "); ND4J reports " + NativeThreads.reported());
     return lines;
   }
 
