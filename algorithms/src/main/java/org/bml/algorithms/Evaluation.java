@@ -17,6 +17,7 @@ import org.bml.datasets.Seeds;
 import org.bml.datasets.TaskBatch;
 import org.bml.datasets.TaskDistribution;
 import org.bml.datasets.TaskKind;
+import org.bml.datasets.TaskSeeds;
 import org.bml.inference.Data;
 import org.apache.commons.math3.distribution.TDistribution;
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
@@ -59,7 +60,38 @@ public final class Evaluation {
     }
   }
 
-  /** Query loss after {@code steps} adaptation steps, over {@code count} tasks of the test seed. */
+  /**
+   * Query loss on {@code count} tasks of {@code seeds.test()} (never the training tasks of the same
+   * seeds, see {@link TaskSeeds}); otherwise as {@link #queryLoss(MetaLearner, Params, TaskDistribution, long, int, int, int)}.
+   */
+  public static Summary queryLoss(MetaLearner learner, Params meta, TaskDistribution tasks, TaskSeeds seeds,
+      int count, int batch, int steps) {
+    return queryLoss(learner, meta, tasks, testSeed(seeds), count, batch, steps);
+  }
+
+  /** Query accuracy on {@code count} tasks of {@code seeds.test()}, see {@link TaskSeeds}. */
+  public static Summary queryAccuracy(MetaLearner learner, Params meta, TaskDistribution tasks, TaskSeeds seeds,
+      int count, int batch, int steps) {
+    return queryAccuracy(learner, meta, tasks, testSeed(seeds), count, batch, steps);
+  }
+
+  /** Uncertainty metrics on {@code count} tasks of {@code seeds.test()}, see {@link TaskSeeds}. */
+  public static UncertaintyReport uncertainty(MetaLearner learner, Params meta, TaskDistribution tasks,
+      TaskSeeds seeds, int count, int batch, int steps, UncertaintyOptions options) {
+    return uncertainty(learner, meta, tasks, testSeed(seeds), count, batch, steps, options);
+  }
+
+  private static long testSeed(TaskSeeds seeds) {
+    if (seeds == null) {
+      throw new IllegalArgumentException("Evaluation: task seeds must be given");
+    }
+    return seeds.test();
+  }
+
+  /**
+   * Query loss after {@code steps} adaptation steps, over tasks {@code 0..count−1} under {@code seed}
+   * (a test seed: under the training seed these are the tasks trained on; {@link TaskSeeds#test()}).
+   */
   public static Summary queryLoss(MetaLearner learner, Params meta, TaskDistribution tasks, long seed,
       int count, int batch, int steps) {
     SummaryStatistics stats = new SummaryStatistics();

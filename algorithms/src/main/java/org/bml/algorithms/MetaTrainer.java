@@ -12,6 +12,7 @@ import org.bml.core.optim.MetaOptimizer;
 import org.bml.datasets.Seeds;
 import org.bml.datasets.TaskBatch;
 import org.bml.datasets.TaskDistribution;
+import org.bml.datasets.TaskSeeds;
 import org.bml.inference.Data;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -43,6 +44,23 @@ public final class MetaTrainer {
 
   public MetaTrainer(MetaLearner learner, TaskDistribution tasks, MetaOptimizer optimizer, int metaBatch, long seed) {
     this(learner, tasks, optimizer, metaBatch, metaBatch, seed);
+  }
+
+  /**
+   * Trains on the tasks of {@code seeds.training()}; evaluate with the same {@code seeds} (e.g.
+   * {@link Evaluation#queryLoss(MetaLearner, Params, TaskDistribution, TaskSeeds, int, int, int)}) to
+   * score other tasks than these.
+   */
+  public MetaTrainer(MetaLearner learner, TaskDistribution tasks, MetaOptimizer optimizer, int metaBatch,
+      TaskSeeds seeds) {
+    this(learner, tasks, optimizer, metaBatch, metaBatch, trainingSeed(seeds));
+  }
+
+  private static long trainingSeed(TaskSeeds seeds) {
+    if (seeds == null) {
+      throw new IllegalArgumentException("MetaTrainer: task seeds must be given");
+    }
+    return seeds.training();
   }
 
   /** @param chunk tasks per forward/backward pass (1..metaBatch) */

@@ -102,7 +102,7 @@ final class CompareCommand implements Callable<Integer> {
       int perBatch = batch != null ? batch : TrainCommand.evalBatch(exp);
       Uncertainty unc = Uncertainty.forEval(exp, noiseStd, samples, base);
       TaskDistribution test = exp.tasks().splits().get("test");
-      long taskSeed = base + Datasets.seedOffset("test");
+      long taskSeed = org.bml.datasets.TaskSeeds.of(base).test();
       err.printf("compare: %s (%s), %d tasks, %d step(s)%n", loaded.file(), exp.config.method(), tasks, k);
       err.flush();
       PredictiveRun run = PredictiveRun.run(exp.learner, loaded.meta(), test, taskSeed, tasks, perBatch, k,
@@ -116,7 +116,7 @@ final class CompareCommand implements Callable<Integer> {
       if (temperatureScale) {
         int n = Math.min(tasks, EvalOptions.TEMPERATURE_TASKS);
         PredictiveRun val = PredictiveRun.run(exp.learner, loaded.meta(), exp.tasks().splits().get("val"),
-            base + Datasets.seedOffset("val"), n, perBatch, k, unc.options());
+            org.bml.datasets.TaskSeeds.of(base).validation(), n, perBatch, k, unc.options());
         double t = val.fitTemperature().temperature();
         entries.add(new Comparison.Entry(label + " + TS (T=" + String.format("%.3f", t) + ")", loaded.file(), k, run, t));
       }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.bml.datasets.TaskDistribution;
 import org.bml.datasets.TaskKind;
+import org.bml.datasets.TaskSeeds;
 import org.bml.datasets.omniglot.NonMutexOmniglotTasks;
 import org.bml.datasets.omniglot.OmniglotImages;
 import org.bml.datasets.omniglot.OmniglotPaths;
@@ -23,7 +24,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * evaluation splits ({@code train}, {@code val}, {@code test}).
  *
  * <p>Seeds: meta-training draws tasks under the run's seed; evaluation draws split {@code s} under
- * the seed plus {@link #seedOffset(String)} ({@code train}: 0, i.e. the tasks trained on;
+ * the seed plus {@link #seedOffset(String)} (the library's {@link TaskSeeds}) ({@code train}: 0, i.e. the tasks trained on;
  * {@code val} and {@code test}: fixed large offsets), so regression splits differ by their tasks
  * and Omniglot splits also by their classes. Omniglot's {@code maml} split (Finn et al. 2017: 1200
  * characters for training, the other 423 for test, each in four rotations, shuffled with split
@@ -31,10 +32,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * classes (under its own seed); the {@code vinyals} split has its own train/val/test files.
  */
 public final class Datasets {
-  /** Offset of the test seed from the run's seed (the same as the main job's). */
-  public static final long TEST_SEED_OFFSET = SineMamlJob.TEST_SEED_OFFSET;
-  /** Offset of the validation seed from the run's seed. */
-  public static final long VALIDATION_SEED_OFFSET = 2_000_000_011L;
+  /** Offset of the test seed from the run's seed (the library's {@link TaskSeeds.Split#TEST}). */
+  public static final long TEST_SEED_OFFSET = TaskSeeds.Split.TEST.offset();
+  /** Offset of the validation seed from the run's seed ({@link TaskSeeds.Split#VALIDATION}). */
+  public static final long VALIDATION_SEED_OFFSET = TaskSeeds.Split.VALIDATION.offset();
   /** Drawings per Omniglot character. */
   public static final int OMNIGLOT_DRAWINGS = 20;
   /** Seed of the MAML character split (fixed, so every run uses the same test characters). */
@@ -154,14 +155,12 @@ public final class Datasets {
     return List.copyOf(REGISTRY.keySet());
   }
 
-  /** Seed offset of an evaluation split, see the class comment. */
+  /** Seed offset of an evaluation split ({@link TaskSeeds.Split}), see the class comment. */
   public static long seedOffset(String split) {
-    return switch (split) {
-      case "train" -> 0;
-      case "val" -> VALIDATION_SEED_OFFSET;
-      case "test" -> TEST_SEED_OFFSET;
-      default -> throw new BadInputException("unknown split '" + split + "' (have: " + String.join(", ", SPLITS) + ")");
-    };
+    if (!SPLITS.contains(split)) {
+      throw new BadInputException("unknown split '" + split + "' (have: " + String.join(", ", SPLITS) + ")");
+    }
+    return TaskSeeds.Split.parse(split).offset();
   }
 
   /** The Omniglot images, decoded once per process (a few seconds; the data directory is checked first). */

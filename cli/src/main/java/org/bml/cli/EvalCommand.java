@@ -166,7 +166,7 @@ final class EvalCommand implements Callable<Integer> {
     RunConfig config = exp.config;
     TaskDistribution dist = lakeRuns ? lake : exp.tasks().splits().get(split);
     long base = seed == null ? config.seed() : seed;
-    long taskSeed = lakeRuns ? 0 : base + Datasets.seedOffset(split);
+    long taskSeed = lakeRuns ? 0 : org.bml.datasets.TaskSeeds.of(base).seed(org.bml.datasets.TaskSeeds.Split.parse(split));
     int count = lakeRuns ? lake.runs() : tasks == null ? 600 : tasks;
     int perBatch = batch != null ? batch : TrainCommand.evalBatch(exp);
     InputLimits.check("eval", InputLimits.evalEstimate(exp.dataset, override.apply(config), perBatch, stepList == null

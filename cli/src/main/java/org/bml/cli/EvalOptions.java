@@ -116,7 +116,7 @@ final class EvalOptions {
     if (temperatureScale) {
       TaskDistribution val = exp.tasks().splits().get("val");
       int n = Math.min(count, TEMPERATURE_TASKS);
-      PredictiveRun v = PredictiveRun.run(exp.learner, loaded.meta(), val, base + Datasets.seedOffset("val"), n, batch,
+      PredictiveRun v = PredictiveRun.run(exp.learner, loaded.meta(), val, org.bml.datasets.TaskSeeds.of(base).validation(), n, batch,
           steps, options);
       TemperatureScaling.Fit fit = v.fitTemperature();
       t = fit.temperature();

@@ -11,6 +11,7 @@ import org.bml.algorithms.MetaTrainer;
 import org.bml.core.model.Activation;
 import org.bml.core.model.Mlp;
 import org.bml.core.optim.MetaOptimizer;
+import org.bml.datasets.TaskSeeds;
 import org.bml.datasets.synthetic.SinusoidTasks;
 import org.bml.inference.GradientOrder;
 import org.bml.inference.Likelihood;
@@ -24,8 +25,8 @@ import org.nd4j.linalg.learning.config.Adam;
  * fresh test tasks, and optionally a PNG of a few of them.
  */
 public final class SineMamlJob {
-  public static final long TRAIN_SEED_OFFSET = 0;
-  public static final long TEST_SEED_OFFSET = 1_000_000_007L;
+  public static final long TRAIN_SEED_OFFSET = TaskSeeds.Split.TRAIN.offset();
+  public static final long TEST_SEED_OFFSET = TaskSeeds.Split.TEST.offset();
   /** Test tasks drawn in the plot. */
   public static final int PLOT_TASKS = 4;
 
@@ -49,7 +50,8 @@ public final class SineMamlJob {
     Maml maml = new Maml(model, Likelihood.meanSquaredError(model), 1, 0.01, GradientOrder.SECOND);
     SinusoidTasks tasks = new SinusoidTasks(SinusoidTasks.Config.maml(), 10, 10, DataType.FLOAT);
     MetaOptimizer opt = new MetaOptimizer(maml.initialize(seed, DataType.FLOAT), new Adam(1e-3), 0);
-    MetaTrainer trainer = new MetaTrainer(maml, tasks, opt, 25, seed + TRAIN_SEED_OFFSET);
+    TaskSeeds seeds = TaskSeeds.of(seed);
+    MetaTrainer trainer = new MetaTrainer(maml, tasks, opt, 25, seeds);
     Progress bar = new Progress(progress, tty, "maml", "it", iterations, 0);
     long t0 = System.nanoTime();
     double running = Double.NaN;
@@ -66,8 +68,8 @@ public final class SineMamlJob {
     }
     bar.finish();
     double perIt = (System.nanoTime() - t0) / 1e9 / Math.max(1, iterations);
-    Evaluation.Summary before = Evaluation.queryLoss(maml, opt.params(), tasks, seed + TEST_SEED_OFFSET, testTasks, 25, 0);
-    Evaluation.Summary after = Evaluation.queryLoss(maml, opt.params(), tasks, seed + TEST_SEED_OFFSET, testTasks, 25, 1);
+    Evaluation.Summary before = Evaluation.queryLoss(maml, opt.params(), tasks, seeds, testTasks, 25, 0);
+    Evaluation.Summary after = Evaluation.queryLoss(maml, opt.params(), tasks, seeds, testTasks, 25, 1);
     out.printf("meta-training: %d iterations, %.1f ms each, final running meta-loss %.4f%n", iterations, perIt * 1e3,
         running);
     out.println("query MSE before adaptation: " + before);
@@ -79,7 +81,7 @@ public final class SineMamlJob {
       } catch (IOException e) {
         throw new BadInputException("cannot create " + dir + ": " + e.getMessage(), e);
       }
-      SinePlot.write(plot, maml, opt.params(), tasks, seed + TEST_SEED_OFFSET, PLOT_TASKS, 1,
+      SinePlot.write(plot, maml, opt.params(), tasks, seeds.test(), PLOT_TASKS, 1,
           tasks.config().xMin(), tasks.config().xMax());
       out.println("plot of " + PLOT_TASKS + " test tasks: " + plot);
     }

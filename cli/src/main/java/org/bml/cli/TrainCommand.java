@@ -449,7 +449,7 @@ final class TrainCommand implements Callable<Integer> {
 
     private String validate(int iteration) {
       Scoring.Scores scores = Scoring.evaluate(exp.learner, opt.params(), exp.tasks().splits().get("val"),
-          config.seed() + Datasets.VALIDATION_SEED_OFFSET, valTasks, evalBatch(exp), config.innerSteps(),
+          org.bml.datasets.TaskSeeds.of(config.seed()).validation(), valTasks, evalBatch(exp), config.innerSteps(),
           exp.dataset.images(), null);
       Evaluation.Summary loss = scores.loss();
       Evaluation.Summary acc = scores.accuracy();

@@ -29,7 +29,7 @@ final class TrainPlots {
       return false;
     }
     TaskDistribution test = exp.tasks().splits().get("test");
-    long taskSeed = exp.config.seed() + Datasets.seedOffset("test");
+    long taskSeed = org.bml.datasets.TaskSeeds.of(exp.config.seed()).test();
     Uncertainty unc = Uncertainty.forEval(exp, null, SAMPLES, exp.config.seed());
     // A point-estimate method returns one hypothesis: nothing to fan out.
     try (var scope = org.bml.core.memory.MemoryScope.open("bml-cli-train-fan")) {

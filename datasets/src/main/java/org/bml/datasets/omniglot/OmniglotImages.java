@@ -21,6 +21,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.bml.datasets.DatasetException;
+import org.bml.datasets.LoadNotice;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -99,6 +100,13 @@ public final class OmniglotImages {
         if (zips.length == 0) {
             throw new IllegalArgumentException("no zip files given");
         }
+        try (LoadNotice notice = LoadNotice.start("decoding Omniglot images ("
+                + zips.length + " zip(s) in " + zips[0].toAbsolutePath().getParent() + ")")) {
+            return decode(threads, zips);
+        }
+    }
+
+    private static OmniglotImages decode(int threads, Path... zips) {
         long t0 = System.nanoTime();
         List<Item> items = new ArrayList<>();
         for (Path zip : zips) {

@@ -3,21 +3,24 @@ package org.bml.datasets.omniglot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.bml.datasets.DataPaths;
 
 /**
  * Locates the Omniglot data directory, which holds {@code images_background.zip},
  * {@code images_evaluation.zip}, {@code one-shot-classification/all_runs.zip} and
  * {@code splits/vinyals/*.txt}. The data is never copied into the repository; it is found:
  * <ol>
- *   <li>at the system property {@value #PROPERTY} when set (and only there);</li>
- *   <li>else at {@code ../shared/data/omniglot} relative to the working directory;</li>
- *   <li>else at {@code shared/data/omniglot} in the working directory or the nearest ancestor
- *       that has it (so module directories and the repository root both work).</li>
+ *   <li>at the system property {@value #PROPERTY} when set (the Omniglot folder itself; and only
+ *       there);</li>
+ *   <li>else at {@value #FOLDER} in the data folder of {@link DataPaths} ({@code -Dbml.data},
+ *       {@code BML_DATA}, default {@code ../shared/data} beside the checkout).</li>
  * </ol>
  */
 public final class OmniglotPaths {
-    /** System property naming the data directory. */
+    /** System property naming the Omniglot directory itself (overrides {@link DataPaths}). */
     public static final String PROPERTY = "bml.data.dir";
+    /** The Omniglot folder's name in the data folder. */
+    public static final String FOLDER = "omniglot";
     public static final String BACKGROUND_ZIP = "images_background.zip";
     public static final String EVALUATION_ZIP = "images_evaluation.zip";
     public static final String ONE_SHOT_ZIP = "one-shot-classification/all_runs.zip";
@@ -32,28 +35,19 @@ public final class OmniglotPaths {
             Path p = Path.of(prop).toAbsolutePath().normalize();
             return Files.isDirectory(p) ? Optional.of(p) : Optional.empty();
         }
-        Path cwd = Path.of("").toAbsolutePath();
-        Path sibling = cwd.resolve("../shared/data/omniglot").normalize();
-        if (Files.isDirectory(sibling)) {
-            return Optional.of(sibling);
-        }
-        for (Path dir = cwd; dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared/data/omniglot");
-            if (Files.isDirectory(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
+        return DataPaths.find(FOLDER);
     }
 
-    /** The data directory, or a {@link org.bml.datasets.DatasetException} saying where it looked. */
+    /** The data directory, or a {@link org.bml.datasets.DatasetException} naming the settings and paths tried. */
     public static Path root() {
         String prop = System.getProperty(PROPERTY);
-        String where = prop != null
-                ? " (it is set to '" + prop + "', not a directory)"
-                : "; looked for ../shared/data/omniglot and shared/data/omniglot upwards from "
-                        + Path.of("").toAbsolutePath();
+        if (prop != null && !prop.isBlank()) {
+            return find().orElseThrow(() -> new org.bml.datasets.DatasetException(
+                    "Omniglot data directory not found: -D" + PROPERTY + " is set to '" + prop
+                            + "', not a directory"));
+        }
         return find().orElseThrow(() -> new org.bml.datasets.DatasetException(
-                "Omniglot data directory not found: set -D" + PROPERTY + "=DIR" + where));
+                "Omniglot " + DataPaths.notFound(FOLDER, DataPaths.candidates())
+                        + " (or -D" + PROPERTY + "=DIR to the Omniglot folder itself)"));
     }
 }

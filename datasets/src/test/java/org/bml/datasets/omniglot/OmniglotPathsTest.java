@@ -37,6 +37,34 @@ class OmniglotPathsTest {
     }
 
     @Test
+    void theDataFolderSettingIsUsedAndNamedWhenNothingIsThere() {
+        String before = System.getProperty(OmniglotPaths.PROPERTY);
+        String data = System.getProperty(org.bml.datasets.DataPaths.PROPERTY);
+        try {
+            System.clearProperty(OmniglotPaths.PROPERTY);
+            System.setProperty(org.bml.datasets.DataPaths.PROPERTY, dir.toString());
+            assertEquals(Optional.empty(), OmniglotPaths.find());
+            DatasetException e = assertThrows(DatasetException.class, OmniglotPaths::root);
+            assertTrue(e.getMessage().contains(dir.resolve("omniglot") + " (-Dbml.data)")
+                    && e.getMessage().contains("BML_DATA") && e.getMessage().contains("JAVA_OPTS"), e.getMessage());
+            java.nio.file.Path omniglot = dir.resolve("omniglot");
+            omniglot.toFile().mkdirs();
+            assertEquals(Optional.of(omniglot.toAbsolutePath().normalize()), OmniglotPaths.find());
+        } finally {
+            restore(OmniglotPaths.PROPERTY, before);
+            restore(org.bml.datasets.DataPaths.PROPERTY, data);
+        }
+    }
+
+    private static void restore(String name, String value) {
+        if (value == null) {
+            System.clearProperty(name);
+        } else {
+            System.setProperty(name, value);
+        }
+    }
+
+    @Test
     void fromDirectoryNamesTheMissingArchive() {
         DatasetException e = assertThrows(DatasetException.class,
                 () -> OmniglotImages.fromDirectory(dir));
