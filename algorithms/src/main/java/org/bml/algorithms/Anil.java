@@ -13,7 +13,6 @@ import org.bml.inference.MetaObjective;
 import org.bml.inference.PointMass;
 import org.bml.inference.TaskPosterior;
 import org.bml.inference.TruncatedGradientDescent;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * ANIL, "Almost No Inner Loop" (Raghu, Raghu, Bengio & Vinyals, ICLR 2020, "Rapid Learning or
@@ -31,11 +30,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * recomputed at each inner step (the model is a black box here), which costs a forward pass per
  * step but nothing else.
  */
-public final class Anil implements MetaLearner {
-  private final Model model;
-  private final Likelihood likelihood;
+public final class Anil extends InnerLoopLearner {
   private final List<String> head;
-  private final TruncatedGradientDescent inner;
   private final MetaObjective objective = MetaObjective.queryLossAtMode();
 
   /**
@@ -45,10 +41,8 @@ public final class Anil implements MetaLearner {
    */
   public Anil(Model model, Likelihood likelihood, Collection<String> headNames, int innerSteps, double innerStepSize,
       GradientOrder order) {
-    this.model = Hyper.nonNull("Anil", "model", model);
-    this.likelihood = Hyper.nonNull("Anil", "likelihood", likelihood);
+    super("Anil", model, likelihood, new TruncatedGradientDescent(innerSteps, innerStepSize, order));
     this.head = Hyper.parameterNames("Anil", "head parameter", model, headNames);
-    this.inner = new TruncatedGradientDescent(innerSteps, innerStepSize, order);
   }
 
   /** ANIL on {@link Conv4}: the linear head ({@code head.weight}, {@code head.bias}) is adapted. */
@@ -57,22 +51,9 @@ public final class Anil implements MetaLearner {
     return new Anil(model, likelihood, List.of("head.weight", "head.bias"), innerSteps, innerStepSize, order);
   }
 
-  public Model model() {
-    return model;
-  }
-
   /** The adapted (head) parameter names. */
   public List<String> headNames() {
     return head;
-  }
-
-  public TruncatedGradientDescent inner() {
-    return inner;
-  }
-
-  @Override
-  public Params initialize(long seed, DataType dtype) {
-    return model.init(seed, dtype);
   }
 
   /** Point mass at body ∪ φ_head after the configured number of head steps. */
@@ -99,15 +80,5 @@ public final class Anil implements MetaLearner {
       List<String> names, Data support, int steps) {
     Likelihood subsetOnly = (h, d) -> likelihood.perTask(theta.withAll(h), d);
     return theta.withAll(inner.adapt(theta.subset(names), support, subsetOnly, steps));
-  }
-
-  @Override
-  public Tensor predict(Params adapted, Tensor x) {
-    return model.forward(adapted, x);
-  }
-
-  @Override
-  public Tensor perTaskLoss(Params adapted, Data data) {
-    return likelihood.perTask(adapted, data);
   }
 }

@@ -28,12 +28,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * the same α), scored by the query loss at the adapted point. With all α equal to a scalar this is
  * exactly MAML with that step size.
  */
-public final class MetaSgd implements MetaLearner {
+public final class MetaSgd extends InnerLoopLearner {
   /** Prefix of the step-size tensors among the meta-parameters. */
   public static final String PREFIX = "lr/";
 
-  private final Model model;
-  private final Likelihood likelihood;
   private final int innerSteps;
   private final double initialStepSize;
   private final GradientOrder order;
@@ -44,8 +42,9 @@ public final class MetaSgd implements MetaLearner {
    * @param initialStepSize the value every α entry starts from, > 0
    */
   public MetaSgd(Model model, Likelihood likelihood, int innerSteps, double initialStepSize, GradientOrder order) {
-    this.model = Hyper.nonNull("MetaSgd", "model", model);
-    this.likelihood = Hyper.nonNull("MetaSgd", "likelihood", likelihood);
+    // The base's inner loop is MAML's at the initial step size; meta-training uses the learned α (infer, adapt).
+    super("MetaSgd", model, likelihood, new TruncatedGradientDescent(Hyper.atLeast("MetaSgd", "inner steps",
+        innerSteps, 1), Hyper.positive("MetaSgd", "initial step size", initialStepSize), order));
     this.innerSteps = Hyper.atLeast("MetaSgd", "inner steps", innerSteps, 1);
     this.initialStepSize = Hyper.positive("MetaSgd", "initial step size", initialStepSize);
     this.order = Hyper.nonNull("MetaSgd", "gradient order", order);
@@ -59,10 +58,6 @@ public final class MetaSgd implements MetaLearner {
 
   public static String stepSizeName(String parameter) {
     return PREFIX + parameter;
-  }
-
-  public Model model() {
-    return model;
   }
 
   public int innerSteps() {
@@ -123,15 +118,5 @@ public final class MetaSgd implements MetaLearner {
   @Override
   public Params adapt(Params meta, Data support, int steps) {
     return new TruncatedGradientDescent(steps, stepSizes(meta), order).adapt(theta(meta), support, likelihood, steps);
-  }
-
-  @Override
-  public Tensor predict(Params adapted, Tensor x) {
-    return model.forward(adapted, x);
-  }
-
-  @Override
-  public Tensor perTaskLoss(Params adapted, Data data) {
-    return likelihood.perTask(adapted, data);
   }
 }

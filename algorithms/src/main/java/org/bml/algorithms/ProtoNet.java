@@ -84,6 +84,7 @@ public final class ProtoNet implements MetaLearner {
 
   @Override
   public Params adapt(Params meta, Data support, int steps) {
+    Hyper.atLeast("ProtoNet", "adaptation steps", steps, 0); // prototypes take no steps, but −1 is a caller's bug
     return inference().infer(meta, support, likelihood()).mode();
   }
 

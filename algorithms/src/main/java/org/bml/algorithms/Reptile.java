@@ -9,7 +9,6 @@ import org.bml.inference.Data;
 import org.bml.inference.GradientOrder;
 import org.bml.inference.Likelihood;
 import org.bml.inference.TruncatedGradientDescent;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Reptile (Nichol, Achiam & Schulman 2018, "On First-Order Meta-Learning Algorithms",
@@ -36,7 +35,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * With one inner step, θ − φ_1 = α ∇L(θ): Reptile's direction is then the joint-training gradient
  * (paper §5), which {@code PointEstimateReductionProperties} checks.
  */
-public final class Reptile implements MetaLearner {
+public final class Reptile extends InnerLoopLearner {
   /** Which examples of a training task the inner loop runs on. */
   public enum InnerData {
     /** The support set only. */
@@ -45,9 +44,6 @@ public final class Reptile implements MetaLearner {
     SUPPORT_AND_QUERY
   }
 
-  private final Model model;
-  private final Likelihood likelihood;
-  private final TruncatedGradientDescent inner;
   private final InnerData innerData;
 
   /** Inner loop on support ∪ query. */
@@ -60,29 +56,13 @@ public final class Reptile implements MetaLearner {
    * @param innerStepSize α > 0
    */
   public Reptile(Model model, Likelihood likelihood, int innerSteps, double innerStepSize, InnerData innerData) {
-    this.model = Hyper.nonNull("Reptile", "model", model);
-    this.likelihood = Hyper.nonNull("Reptile", "likelihood", likelihood);
-    Hyper.atLeast("Reptile", "inner steps", innerSteps, 1);
-    Hyper.positive("Reptile", "inner step size", innerStepSize);
+    super("Reptile", model, likelihood, new TruncatedGradientDescent(Hyper.atLeast("Reptile", "inner steps",
+        innerSteps, 1), Hyper.positive("Reptile", "inner step size", innerStepSize), GradientOrder.FIRST));
     this.innerData = Hyper.nonNull("Reptile", "inner data", innerData);
-    this.inner = new TruncatedGradientDescent(innerSteps, innerStepSize, GradientOrder.FIRST);
-  }
-
-  public Model model() {
-    return model;
-  }
-
-  public TruncatedGradientDescent inner() {
-    return inner;
   }
 
   public InnerData innerData() {
     return innerData;
-  }
-
-  @Override
-  public Params initialize(long seed, DataType dtype) {
-    return model.init(seed, dtype);
   }
 
   /** The surrogate R(θ) whose gradient is θ − mean_t φ_k^t (see the class comment). */
@@ -97,22 +77,6 @@ public final class Reptile implements MetaLearner {
       total = total == null ? s : Ops.add(total, s);
     }
     return Ops.mulScalar(total, 0.5 / data.tasks());
-  }
-
-  /** k (= {@code steps}) gradient steps on the support set from θ. */
-  @Override
-  public Params adapt(Params meta, Data support, int steps) {
-    return inner.adapt(meta, support, likelihood, steps);
-  }
-
-  @Override
-  public Tensor predict(Params adapted, Tensor x) {
-    return model.forward(adapted, x);
-  }
-
-  @Override
-  public Tensor perTaskLoss(Params adapted, Data data) {
-    return likelihood.perTask(adapted, data);
   }
 
   static Data join(Data a, Data b) {

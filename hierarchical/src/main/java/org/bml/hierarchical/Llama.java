@@ -2,7 +2,7 @@ package org.bml.hierarchical;
 
 import java.util.List;
 import org.bml.algorithms.Hyper;
-import org.bml.algorithms.MetaLearner;
+import org.bml.algorithms.InnerLoopLearner;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Conv4;
@@ -24,7 +24,6 @@ import org.bml.inference.laplace.Damping;
 import org.bml.inference.laplace.DenseNetwork;
 import org.bml.inference.laplace.Laplace;
 import org.bml.inference.laplace.LaplacePosterior;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -48,11 +47,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * 2016, a diagonal block for the batch-norm scales and shifts). Other models use
  * {@link Curvature#DIAGONAL_GGN}, or {@link Curvature#EXACT_HESSIAN} for very small ones.
  */
-public final class Llama implements MetaLearner {
-  private final Model model;
-  private final Likelihood loss;
+public final class Llama extends InnerLoopLearner {
   private final ModelLikelihood logLikelihood;
-  private final TruncatedGradientDescent inner;
   private final double eta;
   private final double priorPrecision;
   private final double damping;
@@ -86,14 +82,10 @@ public final class Llama implements MetaLearner {
    */
   public Llama(Model model, Likelihood loss, ModelLikelihood logLikelihood, int innerSteps, double innerStepSize,
       double eta, double priorPrecision, double damping, Curvature curvature) {
-    if (model == null || loss == null || logLikelihood == null || curvature == null) {
-      throw new IllegalArgumentException("Llama: model, loss, log-likelihood and curvature must be given");
-    }
-    if (innerSteps < 0) {
-      throw new IllegalArgumentException("Llama: inner steps must be >= 0, got " + innerSteps);
-    }
-    if (!(innerStepSize > 0) || !Double.isFinite(innerStepSize)) {
-      throw new IllegalArgumentException("Llama: inner step size must be positive and finite, got " + innerStepSize);
+    super("Llama", model, loss, new TruncatedGradientDescent(Hyper.atLeast("Llama", "inner steps", innerSteps, 0),
+        Hyper.positive("Llama", "inner step size", innerStepSize), GradientOrder.SECOND));
+    if (logLikelihood == null || curvature == null) {
+      throw new IllegalArgumentException("Llama: log-likelihood and curvature must be given");
     }
     if (!(eta >= 0) || !Double.isFinite(eta)) {
       throw new IllegalArgumentException("Llama: η must be finite and >= 0, got " + eta);
@@ -104,10 +96,7 @@ public final class Llama implements MetaLearner {
     if (!(damping > 0) || !Double.isFinite(damping)) {
       throw new IllegalArgumentException("Llama: damping τ must be positive and finite, got " + damping);
     }
-    this.model = model;
-    this.loss = loss;
     this.logLikelihood = curvature == Curvature.KFAC ? asKfacNetwork(logLikelihood) : logLikelihood;
-    this.inner = new TruncatedGradientDescent(innerSteps, innerStepSize, GradientOrder.SECOND);
     this.eta = eta;
     this.priorPrecision = priorPrecision;
     this.damping = damping;
@@ -178,23 +167,14 @@ public final class Llama implements MetaLearner {
     return curvature;
   }
 
-  public TruncatedGradientDescent inner() {
-    return inner;
-  }
-
-  @Override
-  public Params initialize(long seed, DataType dtype) {
-    return model.init(seed, dtype);
-  }
-
   /** mean_t [L_query,t(φ̂_t) + η · ½ log det H_t(φ̂_t)]; exactly MAML's loss when η = 0. */
   @Override
   public Tensor metaLoss(Params meta, Data support, Data query) {
     if (eta == 0) {
-      return maml.loss(inner.infer(meta, support, loss), query, loss);
+      return maml.loss(inner.infer(meta, support, likelihood), query, likelihood);
     }
-    LaplacePosterior q = laplace.infer(meta, support, loss);
-    Tensor queryLoss = maml.loss(q, query, loss);
+    LaplacePosterior q = laplace.infer(meta, support, likelihood);
+    Tensor queryLoss = maml.loss(q, query, likelihood);
     return Ops.add(queryLoss, Ops.mulScalar(Ops.mean(q.logDet(), false), 0.5 * eta));
   }
 
@@ -203,27 +183,11 @@ public final class Llama implements MetaLearner {
     return laplace.at(meta, adapt(meta, support, steps), support);
   }
 
-  /** φ̂: the mode of the task posterior (MAML's adapted point). */
-  @Override
-  public Params adapt(Params meta, Data support, int steps) {
-    return inner.adapt(meta, support, loss, steps);
-  }
-
   /** k samples φ ~ N(φ̂, H⁻¹) per task, reproducible for the seed. */
   @Override
   public List<Params> hypotheses(Params meta, Data support, int steps, int k, long seed) {
     Hyper.positiveCount("Llama.hypotheses", "k", k);
     return posterior(meta, support, steps).sample(k, seed);
-  }
-
-  @Override
-  public Tensor predict(Params adapted, Tensor x) {
-    return model.forward(adapted, x);
-  }
-
-  @Override
-  public Tensor perTaskLoss(Params adapted, Data data) {
-    return loss.perTask(adapted, data);
   }
 
   @Override

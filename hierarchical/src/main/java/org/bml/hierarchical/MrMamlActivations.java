@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.function.Function;
 import org.bml.algorithms.Anil;
 import org.bml.algorithms.Hyper;
-import org.bml.algorithms.MetaLearner;
+import org.bml.algorithms.InnerLoopLearner;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Model;
@@ -18,7 +18,6 @@ import org.bml.inference.TruncatedGradientDescent;
 import org.bml.regularizers.ActivationRegularizer;
 import org.bml.regularizers.Composed;
 import org.bml.regularizers.StochasticBottleneck;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * MR-MAML(A): MAML with meta-regularisation on activations (Yin, Tucker, Zhou, Levine &amp; Finn,
@@ -36,7 +35,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * decomposes over tasks. With {@link ActivationRegularizer#zeroVariance} (z = μ(x), β = 0) this is
  * {@link Anil} on the bottleneck's mean path with the decoder as head.
  */
-public final class MrMamlActivations implements MetaLearner {
+public final class MrMamlActivations extends InnerLoopLearner {
   /** Where the KL on activations is taken. */
   public enum KlPoints {
     /** The query points only (the paper's objective). */
@@ -45,12 +44,10 @@ public final class MrMamlActivations implements MetaLearner {
     SUPPORT_AND_QUERY
   }
 
-  private final StochasticBottleneck model;
+  private final StochasticBottleneck bottleneck;
   private final Likelihood decoderLikelihood;
-  private final Likelihood meanPathLikelihood;
   private final ActivationRegularizer activations;
   private final KlPoints klPoints;
-  private final TruncatedGradientDescent inner;
 
   /**
    * @param loss the per-task loss for a model, e.g. {@code Likelihood::meanSquaredError} or
@@ -62,14 +59,14 @@ public final class MrMamlActivations implements MetaLearner {
   public MrMamlActivations(StochasticBottleneck model, Function<Model, Likelihood> loss,
       ActivationRegularizer activations, KlPoints klPoints, int innerSteps, double innerStepSize,
       GradientOrder order) {
-    this.model = Hyper.nonNull("MrMamlActivations", "model", model);
-    Hyper.nonNull("MrMamlActivations", "loss", loss);
+    // The mean path's loss is the base's (evaluation); the decoder's drives the inner loop.
+    super("MrMamlActivations", model, Hyper.nonNull("MrMamlActivations", "loss", loss).apply(model),
+        new TruncatedGradientDescent(innerSteps, innerStepSize, order));
+    this.bottleneck = model;
     this.decoderLikelihood = Hyper.nonNull("MrMamlActivations", "loss of the decoder",
         loss.apply(model.decoder()));
-    this.meanPathLikelihood = Hyper.nonNull("MrMamlActivations", "loss of the model", loss.apply(model));
     this.activations = Hyper.nonNull("MrMamlActivations", "activation regularizer", activations);
     this.klPoints = Hyper.nonNull("MrMamlActivations", "KL points", klPoints);
-    this.inner = new TruncatedGradientDescent(innerSteps, innerStepSize, order);
   }
 
   /** β·KL on the query activations, the paper's objective. */
@@ -86,8 +83,9 @@ public final class MrMamlActivations implements MetaLearner {
         innerStepSize, order);
   }
 
+  @Override
   public StochasticBottleneck model() {
-    return model;
+    return bottleneck;
   }
 
   public ActivationRegularizer activations() {
@@ -98,15 +96,6 @@ public final class MrMamlActivations implements MetaLearner {
     return klPoints;
   }
 
-  public TruncatedGradientDescent inner() {
-    return inner;
-  }
-
-  @Override
-  public Params initialize(long seed, DataType dtype) {
-    return model.init(seed, dtype);
-  }
-
   /** The meta-loss with the noise of seed 0 (see {@link #metaLoss(Params, Data, Data, long)}). */
   @Override
   public Tensor metaLoss(Params meta, Data support, Data query) {
@@ -115,8 +104,8 @@ public final class MrMamlActivations implements MetaLearner {
 
   @Override
   public Tensor metaLoss(Params meta, Data support, Data query, long seed) {
-    StochasticBottleneck.Encoding qs = model.encode(meta, support.x());
-    StochasticBottleneck.Encoding qq = model.encode(meta, query.x());
+    StochasticBottleneck.Encoding qs = bottleneck.encode(meta, support.x());
+    StochasticBottleneck.Encoding qq = bottleneck.encode(meta, query.x());
     Tensor zs = activations.activations(qs, Seeds.streamSeed(seed, 0));
     Tensor zq = activations.activations(qq, Seeds.streamSeed(seed, 1));
     Params decoder = adaptDecoder(meta, new Data(zs, support.y()), inner.steps());
@@ -130,7 +119,7 @@ public final class MrMamlActivations implements MetaLearner {
   /** θ with the decoder replaced by per-task values after {@code steps} steps on the mean activations μ(x). */
   @Override
   public Params adapt(Params meta, Data support, int steps) {
-    Tensor mean = model.encode(meta, support.x()).mean();
+    Tensor mean = bottleneck.encode(meta, support.x()).mean();
     return withDecoder(meta, adaptDecoder(meta, new Data(mean, support.y()), steps));
   }
 
@@ -141,24 +130,13 @@ public final class MrMamlActivations implements MetaLearner {
     if (activations.isZeroVariance()) {
       return List.of(adapt(meta, support, steps));
     }
-    StochasticBottleneck.Encoding qs = model.encode(meta, support.x());
+    StochasticBottleneck.Encoding qs = bottleneck.encode(meta, support.x());
     List<Params> out = new ArrayList<>(k);
     for (int j = 0; j < k; j++) {
       Tensor zs = activations.activations(qs, Seeds.streamSeed(seed, j));
       out.add(withDecoder(meta, adaptDecoder(meta, new Data(zs, support.y()), steps)));
     }
     return out;
-  }
-
-  /** Outputs of the mean path decoder(μ(x)) for adapted parameters. */
-  @Override
-  public Tensor predict(Params adapted, Tensor x) {
-    return model.forward(adapted, x);
-  }
-
-  @Override
-  public Tensor perTaskLoss(Params adapted, Data data) {
-    return meanPathLikelihood.perTask(adapted, data);
   }
 
   private Params adaptDecoder(Params meta, Data latent, int steps) {
@@ -171,6 +149,6 @@ public final class MrMamlActivations implements MetaLearner {
 
   @Override
   public String toString() {
-    return "MrMamlActivations(" + model + ", " + activations + ", KL on " + klPoints + ", " + inner + ")";
+    return "MrMamlActivations(" + bottleneck + ", " + activations + ", KL on " + klPoints + ", " + inner + ")";
   }
 }

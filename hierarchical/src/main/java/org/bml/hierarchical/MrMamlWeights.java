@@ -5,7 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import org.bml.algorithms.Anil;
 import org.bml.algorithms.Hyper;
-import org.bml.algorithms.MetaLearner;
+import org.bml.algorithms.InnerLoopLearner;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Model;
@@ -35,12 +35,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  * {@link WeightRegularizer#zeroVariance} (β = 0, θ = θ_μ exactly) this is {@link Anil} with the
  * same adapted/non-adapted split, meta-gradient for meta-gradient.
  */
-public final class MrMamlWeights implements MetaLearner {
-  private final Model model;
-  private final Likelihood likelihood;
+public final class MrMamlWeights extends InnerLoopLearner {
   private final List<String> adapted;
   private final WeightRegularizer weights;
-  private final TruncatedGradientDescent inner;
   private final MetaObjective objective = MetaObjective.queryLossAtMode();
 
   /**
@@ -51,8 +48,7 @@ public final class MrMamlWeights implements MetaLearner {
    */
   public MrMamlWeights(Model model, Likelihood likelihood, Collection<String> adaptedNames, WeightRegularizer weights,
       int innerSteps, double innerStepSize, GradientOrder order) {
-    this.model = Hyper.nonNull("MrMamlWeights", "model", model);
-    this.likelihood = Hyper.nonNull("MrMamlWeights", "likelihood", likelihood);
+    super("MrMamlWeights", model, likelihood, new TruncatedGradientDescent(innerSteps, innerStepSize, order));
     this.adapted = Hyper.parameterNames("MrMamlWeights", "adapted parameter", model, adaptedNames);
     this.weights = Hyper.nonNull("MrMamlWeights", "weight regularizer", weights);
     Hyper.parameterNames("MrMamlWeights", "stochastic parameter", model, weights.names());
@@ -62,7 +58,6 @@ public final class MrMamlWeights implements MetaLearner {
             + "makes only the parameters that are not adapted stochastic");
       }
     }
-    this.inner = new TruncatedGradientDescent(innerSteps, innerStepSize, order);
   }
 
   /** Every parameter that is not adapted is stochastic, with the given β and initial log θ_σ. */
@@ -96,20 +91,12 @@ public final class MrMamlWeights implements MetaLearner {
     return rest;
   }
 
-  public Model model() {
-    return model;
-  }
-
   public List<String> adaptedNames() {
     return adapted;
   }
 
   public WeightRegularizer weights() {
     return weights;
-  }
-
-  public TruncatedGradientDescent inner() {
-    return inner;
   }
 
   /** The model's seeded initial values as θ_μ, plus log θ_σ at its initial value. */
@@ -150,16 +137,6 @@ public final class MrMamlWeights implements MetaLearner {
       out.add(adaptFrom(weights.sample(meta, Seeds.streamSeed(seed, j)), support, steps));
     }
     return out;
-  }
-
-  @Override
-  public Tensor predict(Params adapted, Tensor x) {
-    return model.forward(adapted, x);
-  }
-
-  @Override
-  public Tensor perTaskLoss(Params adapted, Data data) {
-    return likelihood.perTask(adapted, data);
   }
 
   /** The θ sample (and KL) are shared by all tasks of a meta-batch; only zero variance decomposes. */

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bml.algorithms.Hyper;
-import org.bml.algorithms.MetaLearner;
+import org.bml.algorithms.InnerLoopLearner;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Model;
@@ -50,7 +50,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * meta-parameters alone. Processed in chunks, each chunk draws its own noise (its own seed), which
  * changes the Monte Carlo draw but not the estimator.
  */
-public final class Platipus implements MetaLearner {
+public final class Platipus extends InnerLoopLearner {
   public static final String LOG_PRIOR_VARIANCE = "logvar_theta/";
   public static final String LOG_POSTERIOR_VARIANCE = "logvar_q/";
   public static final String GAMMA_P = "gamma_p/";
@@ -99,15 +99,12 @@ public final class Platipus implements MetaLearner {
     }
   }
 
-  private final Model model;
-  private final Likelihood likelihood;
   private final Config config;
   private final List<String> names;
 
   public Platipus(Model model, Likelihood likelihood, Config config) {
-    if (model == null || likelihood == null || config == null) {
-      throw new IllegalArgumentException("Platipus: model, likelihood and configuration must be given");
-    }
+    super("Platipus", model, likelihood, new TruncatedGradientDescent(Hyper.nonNull("Platipus", "configuration",
+        config).innerSteps(), config.innerStepSize(), config.order()));
     for (String n : model.parameterShapes().keySet()) {
       for (String p : PREFIXES) {
         if (n.startsWith(p)) {
@@ -116,14 +113,8 @@ public final class Platipus implements MetaLearner {
         }
       }
     }
-    this.model = model;
-    this.likelihood = likelihood;
     this.config = config;
     this.names = List.copyOf(model.parameterShapes().keySet());
-  }
-
-  public Model model() {
-    return model;
   }
 
   public Config config() {
@@ -284,23 +275,13 @@ public final class Platipus implements MetaLearner {
 
   /** K steps φ ← φ − α ∇L(φ, D) from per-task starts {@code [T, ...]}: the inference layer's loop. */
   Params descend(Params start, Data data, int k) {
-    return new TruncatedGradientDescent(k, config.innerStepSize(), config.order()).adaptFrom(start, data, likelihood, k);
+    return inner.adaptFrom(start, data, likelihood, k);
   }
 
   /** K steps from the prior mean μ_θ − γ_p ∇L(μ_θ, D_tr) (the most probable hypothesis). */
   @Override
   public Params adapt(Params meta, Data support, int steps) {
     return descend(gammaStep(meta, GAMMA_P, support), support, steps);
-  }
-
-  @Override
-  public Tensor predict(Params adapted, Tensor x) {
-    return model.forward(adapted, x);
-  }
-
-  @Override
-  public Tensor perTaskLoss(Params adapted, Data data) {
-    return likelihood.perTask(adapted, data);
   }
 
   /**
