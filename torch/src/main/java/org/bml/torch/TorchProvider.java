@@ -16,13 +16,13 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * {@code --backend torch}: libtorch through bytedeco's presets. The CPU build (classifier
  * {@code linux-x86_64}) is the default; the CUDA build ({@code -Ptorch-cuda}, classifier
- * {@code linux-x86_64-gpu}) adds {@code cuda[:N]}. A CUDA device is opened only when libtorch
+ * {@code linux-x86_64-gpu}, CUDA 13.1 and cuDNN 9 as bytedeco 1.5.13 builds it) adds {@code cuda[:N]}. A CUDA device is opened only when libtorch
  * sees it and this build carries code for its compute capability; otherwise the error names the
  * GPUs found and the architectures the build supports. It never falls back to the CPU.
  */
 public final class TorchProvider implements BackendProvider {
   /** The SASS architectures of the CUDA build's libtorch_cuda.so, as listed by fatbin.py. */
-  static final String CUDA_BUILD_ARCHS = "sm_75 sm_80 sm_86 sm_89 sm_90 sm_100 sm_120 (+ compute_120 PTX)";
+  static final String CUDA_BUILD_ARCHS = "sm_75 sm_80 sm_90 sm_100 sm_103 sm_120 sm_121 (SASS only, no PTX)";
 
   @Override
   public String name() {
@@ -62,7 +62,7 @@ public final class TorchProvider implements BackendProvider {
       torch.cuda_is_available(); // loads the natives now, so a broken install fails here
       return new TorchBackend(device, version());
     }
-    String supports = "the CPU build of bml-torch has no CUDA code; the CUDA 12 build (mvn -Ptorch-cuda, bytedeco"
+    String supports = "the CPU build of bml-torch has no CUDA code; the CUDA 13 build (mvn -Ptorch-cuda, bytedeco"
         + " classifier linux-x86_64-gpu) has " + CUDA_BUILD_ARCHS;
     if (!cudaBuild()) {
       throw new IllegalArgumentException("device " + device + " is not available with backend torch ("
