@@ -106,6 +106,9 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin
   EvalOptions extra = new EvalOptions();
 
+  @picocli.CommandLine.Mixin
+  BackendOptions backendOptions;
+
   @Override
   public Integer call() {
     if (tasks != null) {

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
             + "the query MSE before and after one adaptation step on fresh test tasks and writing a PNG of "
             + Main.PLOT_TASKS_TEXT + " test tasks into --out."},
     subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, CompareCommand.class, Main.BenchCommand.class,
-        CommandLine.HelpCommand.class},
+        EnvCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit status: 0 success, 2 bad input, 3 loss not finite, 1 internal error.",
         "Run './bml COMMAND --help' for a command's options."})
 public final class Main implements Callable<Integer> {
@@ -73,6 +73,7 @@ public final class Main implements Callable<Integer> {
   /** The command line with this program's error handling (also what the tests drive). */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionStrategy(BackendOptions::selectThenRun);
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
       int code;
@@ -134,6 +135,9 @@ public final class Main implements Callable<Integer> {
     @Parameters(arity = "0..*", description = "cases to run (default: all): ${COMPLETION-CANDIDATES}",
         completionCandidates = CaseNames.class)
     List<String> cases = Bench.CASES;
+
+    @picocli.CommandLine.Mixin
+    BackendOptions backendOptions;
 
     @Override
     public Integer call() {

@@ -78,6 +78,9 @@ final class PredictCommand implements Callable<Integer> {
           + "support-fit, learned (BMAML) or auto (default auto: learned where the method has it, else support-fit)")
   String noiseStd;
 
+  @picocli.CommandLine.Mixin
+  BackendOptions backendOptions;
+
   @Override
   public Integer call() {
     if (steps != null) {

@@ -172,6 +172,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--list", description = "list methods (with their --hp names) and data sets, then exit")
   boolean list;
 
+  @picocli.CommandLine.Mixin
+  BackendOptions backendOptions;
+
   @Override
   public Integer call() {
     PrintWriter stdout = spec.commandLine().getOut();
@@ -277,6 +280,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     Map<String, String> provenance = new TreeMap<>(Checkpoint.capture(opt, Map.of(), config.seed()).provenance());
     provenance.put("cli", "bml-cli " + Main.VERSION);
+    provenance.putAll(BackendOptions.provenance());
     if (executor != null) {
       provenance.put("executor", executor.describe());
       provenance.put("shard-tasks", Integer.toString(TrainExecutors.shardSize(config, executor)));

@@ -54,7 +54,7 @@ public final class Backends {
         throw new IllegalArgumentException("device " + device + " is not available with backend nd4j: this build's"
             + " ND4J backend is " + Nd4jBackend.INSTANCE.version() + ", CPU only (ND4J's CUDA 11.6 build, profile"
             + " nd4j-cuda, has kernels for sm_37..sm_86 only); found " + describeGpus()
-            + "; use --backend torch with the CUDA 12 build for Hopper (sm_90)");
+            + "; use --backend torch with bml-torch's CUDA build (-Ptorch-cuda: sm_75..sm_121, Hopper sm_90 included)");
       }
       return Nd4jBackend.INSTANCE;
     }

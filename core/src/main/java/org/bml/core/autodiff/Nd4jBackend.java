@@ -155,12 +155,18 @@ final class Nd4jBackend implements ArrayBackend {
       Nd.exec("deconv2d", new INDArray[] {g, wt}, new INDArray[] {out},
           w.size(2), w.size(3), stride, stride, pad, pad, 1, 1, 0, 0);
     } else {
-      // Rows/columns the forward pass dropped (stride not dividing the size) get zero gradient.
+      // The unpadded adjoint covers input rows -pad .. full-1-pad; crop it to the input. Rows the
+      // forward pass never read (stride not dividing the size) get zero. Cropping only
+      // dh = full - 2·pad rows, as before, lost the last row when the bottom padding reached it
+      // (stride 2, pad 1, even size).
       out.assign(0);
-      INDArray part = Nd.exec("deconv2d", new INDArray[] {g, wt}, null,
-          w.size(2), w.size(3), stride, stride, pad, pad, 1, 1, 0, 0);
-      out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, dh), NDArrayIndex.interval(0, dw))
-          .assign(part);
+      INDArray full = Nd.exec("deconv2d", new INDArray[] {g, wt}, null,
+          w.size(2), w.size(3), stride, stride, 0, 0, 1, 1, 0, 0);
+      long rows = Math.min(full.size(2), pad + h) - pad;
+      long cols = Math.min(full.size(3), pad + wd) - pad;
+      out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, rows), NDArrayIndex.interval(0, cols))
+          .assign(full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(pad, pad + rows),
+              NDArrayIndex.interval(pad, pad + cols)));
     }
   }
 

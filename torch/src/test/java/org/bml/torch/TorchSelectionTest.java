@@ -1,0 +1,44 @@
+package org.bml.torch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.bml.core.autodiff.Backends;
+import org.bml.core.autodiff.Device;
+import org.bml.core.autodiff.Ops;
+import org.bml.core.autodiff.Tensor;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The torch backend is what this module's tests run on (so the rerun gradient checks and oracles
+ * test libtorch, not ND4J), and an unusable CUDA device is a clear error, never a CPU fall back.
+ */
+class TorchSelectionTest {
+  @Test
+  void theTestsOfThisModuleRunOnTorch() {
+    assertEquals("torch", Backends.current().name(), "-Dbml.backend=torch is set for bml-torch's tests");
+    assertTrue(Backends.providers().containsKey("torch"), "registered through META-INF/services");
+    Tensor y = Ops.tanh(Tensor.constant(Nd4j.createFromArray(0.5, -1.0)));
+    assertEquals(Math.tanh(0.5), y.value().getDouble(0), 1e-15);
+  }
+
+  @Test
+  void cudaWithoutAUsableGpuNamesWhatWasFoundAndWhatTheBuildSupports() {
+    if (TorchProvider.cudaBuild() && !TorchProvider.computeCapabilities().isEmpty()) {
+      return; // a GPU machine with the CUDA build: cuda opens (device-check.sh tests it there)
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Backends.open("torch", Device.parse("cuda:1")));
+    String m = e.getMessage();
+    assertTrue(m.contains("cuda:1") && m.contains("found") && m.contains("sm_90"), m);
+  }
+
+  @Test
+  void computeCapabilityMatching() {
+    assertTrue(TorchProvider.supported("sm_90"));
+    assertTrue(TorchProvider.supported("sm_86"));
+    assertTrue(!TorchProvider.supported("sm_35"), "Kepler has no code in the build");
+  }
+}
