@@ -149,6 +149,24 @@ class LstmCellTest {
   }
 
   @Test
+  void tanhIsAccurateNearZeroAndDifferentiable() {
+    double[] xs = {-30, -3, -0.5, -0.0101, -0.0099, -1e-3, -1e-8, -1e-12, 0, 1e-300, 1e-12, 1e-8, 1e-6, 1e-3, 0.0099,
+        0.0101, 0.5, 3, 30, 1e300};
+    INDArray x = org.nd4j.linalg.factory.Nd4j.createFromArray(xs);
+    INDArray t = LstmCell.tanh(Tensor.constant(x)).value();
+    for (int k = 0; k < xs.length; k++) {
+      double want = Math.tanh(xs[k]);
+      assertEquals(want, t.getDouble(k), 1e-15 * Math.abs(want), "tanh(" + xs[k] + ")"); // ND4J itself: ~2 ulp
+    }
+    // Across the switch between series and ND4J's tanh, and deep in the series range.
+    INDArray at = org.nd4j.linalg.factory.Nd4j.createFromArray(new double[] {0.0095, -0.0105, 0.003, -2e-4, 0.7, -1.3});
+    Function<List<Tensor>, Tensor> f = v -> GradientCheck.probe(LstmCell.tanh(v.get(0)), 3);
+    assertTrue(GradientCheck.gradientError(f, List.of(at), 1e-6) < TOL, "gradient");
+    INDArray dir = GradientCheck.uniform(4, -1, 1, 6);
+    assertTrue(GradientCheck.hvpError(f, List.of(at), List.of(dir), 1e-5) < TOL, "HVP");
+  }
+
+  @Test
   void shapesNamesAndSeededInit() {
     LstmCell cell = new LstmCell("lstm0.", 4, 5);
     assertEquals(List.of("lstm0.weight_ih", "lstm0.weight_hh", "lstm0.bias"),
