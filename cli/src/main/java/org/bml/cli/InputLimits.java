@@ -42,8 +42,14 @@ final class InputLimits {
             + "machine's physical memory)")
     String memoryLimit;
 
+    /** The limit for the estimates; a given one also bounds what the command adds to resident memory. */
     long bytes() {
-      return memoryLimit == null ? defaultLimit() : parse(memoryLimit);
+      if (memoryLimit == null) {
+        return defaultLimit();
+      }
+      long bytes = parse(memoryLimit);
+      NativeMemoryGuard.allowMore(bytes, "--memory-limit " + memoryLimit);
+      return bytes;
     }
   }
 

@@ -60,6 +60,12 @@ public final class Main implements Callable<Integer> {
     System.setProperty("java.awt.headless", "true");
     int code;
     try {
+      NativeMemoryGuard.start(System.err);
+    } catch (BadInputException e) {
+      System.err.println("bml: error: " + e.getMessage());
+      System.exit(EXIT_BAD_INPUT);
+    }
+    try {
       code = commandLine().execute(args);
     } catch (OutOfMemoryError e) {
       // Settings past what this JVM has: bad input (exit 2), said plainly instead of a stack trace.
