@@ -201,7 +201,7 @@ final class EvalCommand implements Callable<Integer> {
         out.printf("  after %2d step(s): accuracy %.2f%% ± %.2f%%  (query cross-entropy %.4f ± %.4f; 95%% CI, %d %s)%n",
             k, 100 * acc.mean(), 100 * acc.ci95(), loss.mean(), loss.ci95(), acc.tasks(), lakeRuns ? "runs" : "tasks");
       } else {
-        out.printf("  after %2d step(s): query MSE %.4f ± %.4f  (95%% CI, %d tasks)%n", k, loss.mean(), loss.ci95(),
+        out.printf("  after %2d step(s): query MSE %.4f ± %.4f  (95%% CI, %d tasks; of the adapted parameters)%n", k, loss.mean(), loss.ci95(),
             loss.tasks());
       }
       out.flush();

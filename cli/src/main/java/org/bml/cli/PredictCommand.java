@@ -34,7 +34,9 @@ import picocli.CommandLine.Spec;
     description = {"Adapt a checkpoint to a support set (CSV) and print predictions for query points (CSV on stdout).",
         "Regression: support.csv has columns x1..xd,y and query.csv x1..xd (d = 1, or 21 for nonmutex-sinusoid); "
             + "the output has x1..xd,prediction, and for methods with several sampled hypotheses their mean,std and "
-            + "the central --level interval loC,hiC of the predictive mixture (hypotheses plus noise). "
+            + "the central --level interval loC,hiC of the predictive mixture (hypotheses plus noise); "
+            + "'prediction' is the model at the adapted parameters (one deterministic adaptation), 'mean' the "
+            + "average over the sampled hypotheses, so they differ for Bayesian methods. "
             + "Classification (Omniglot checkpoints): one image per row, 784 pixel values (28x28, row-major, ink = 1), "
             + "then the class label 0..N-1 in support.csv; the output has row,prediction,p0..p(N-1).",
         "A header line is optional; blank lines are skipped; every value must be a finite number."},

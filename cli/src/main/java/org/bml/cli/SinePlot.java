@@ -42,6 +42,9 @@ final class SinePlot {
     System.setProperty("java.awt.headless", "true");
   }
 
+  /** Height of the band above the panels holding the figure's title. */
+  static final int TITLE_HEIGHT = 32;
+
   private SinePlot() {}
 
   /**
@@ -98,12 +101,21 @@ final class SinePlot {
     }
     int cols = count <= 1 ? 1 : 2;
     int rows = (count + cols - 1) / cols;
-    BufferedImage all = new BufferedImage(cols * PANEL_WIDTH, rows * PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
+    BufferedImage all = new BufferedImage(cols * PANEL_WIDTH, TITLE_HEIGHT + rows * PANEL_HEIGHT,
+        BufferedImage.TYPE_INT_RGB);
     Graphics2D g = all.createGraphics();
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, all.getWidth(), all.getHeight());
+    // The figure's own title: what was trained and what the panels compare (each panel has its task's).
+    String title = learner.getClass().getSimpleName() + ": predictions before and after " + steps
+        + " adaptation step(s) on " + count + " test tasks";
+    g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING, java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setColor(Color.BLACK);
+    g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 16));
+    int w = g.getFontMetrics().stringWidth(title);
+    g.drawString(title, Math.max(4, (all.getWidth() - w) / 2), TITLE_HEIGHT - 10);
     for (int i = 0; i < panels.size(); i++) {
-      g.drawImage(panels.get(i), (i % cols) * PANEL_WIDTH, (i / cols) * PANEL_HEIGHT, null);
+      g.drawImage(panels.get(i), (i % cols) * PANEL_WIDTH, TITLE_HEIGHT + (i / cols) * PANEL_HEIGHT, null);
     }
     g.dispose();
     AtomicFiles.write(file, out -> {

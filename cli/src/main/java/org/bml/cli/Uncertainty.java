@@ -135,7 +135,7 @@ final class Uncertainty {
     }
     b.append(": NLL ").append(pm(r.nll()));
     if (r.mse() != null) {
-      b.append(", MSE ").append(pm(r.mse()));
+      b.append(", MSE of the predictive mean ").append(pm(r.mse()));
     }
     if (r.accuracy() != null) {
       b.append(String.format(", accuracy %.2f%% ± %.2f%%", 100 * r.accuracy().mean(), 100 * r.accuracy().ci95()));

@@ -83,6 +83,9 @@ class BayesianCliTest {
     assertEquals(0, e.exit(), e.toString());
     assertTrue(e.out().contains(method + " + " + regularizer + " on nonmutex-sinusoid"), e.toString());
     assertTrue(e.out().contains("predictive over 3 hypotheses (noise std 0.1)"), e.toString());
+    // Two MSEs, each saying what it is of (issue #13: they were unlabelled).
+    assertTrue(e.out().contains("; of the adapted parameters)") && e.out().contains("MSE of the predictive mean "),
+        e.toString());
     List<Map<String, String>> lines = CliRun.jsonLines(json);
     assertEquals(2, lines.size());
     assertEquals(regularizer, lines.get(1).get("regularizer"));

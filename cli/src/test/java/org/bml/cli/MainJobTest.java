@@ -29,7 +29,7 @@ class MainJobTest {
     BufferedImage img = ImageIO.read(png.toFile());
     assertNotNull(img, "decodable PNG");
     assertEquals(2 * SinePlot.PANEL_WIDTH, img.getWidth());
-    assertEquals(2 * SinePlot.PANEL_HEIGHT, img.getHeight());
+    assertEquals(SinePlot.TITLE_HEIGHT + 2 * SinePlot.PANEL_HEIGHT, img.getHeight()); // title band on top
     try (var s = Files.list(out)) {
       assertEquals(1, s.count(), "only the PNG, no temporary file");
     }
