@@ -32,7 +32,7 @@ if [ "$mode" = build ]; then
   mvn -B -q -o -pl cli,torch -am package -DskipTests >&2
   rm -rf "$out" "$out.tar.xz"
   mkdir -p "$out/lib"
-  jlink --add-modules java.base,java.logging,java.management,java.naming,java.sql,java.xml,java.desktop,jdk.unsupported,java.scripting \
+  jlink --add-modules java.base,java.logging,java.management,jdk.management,java.naming,java.sql,java.xml,java.desktop,jdk.unsupported,java.scripting \
     --strip-debug --no-man-pages --no-header-files --compress=2 --output "$out/runtime"
   # Class path order matters: javacpp 1.5.13 (torch) before ND4J's 1.5.7.
   cp torch/target/bml-torch.jar torch/target/bml-torch-tests.jar "$out/lib/"
@@ -105,7 +105,11 @@ fi
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 cp="$here/lib/*"
 start=$(date +%s)
-echo "# device-check on $device, $(nproc) cores, $(date -u +%FT%TZ)"
+# A scratch working directory: jqwik writes target/jqwik-database under the current one.
+work="$(mktemp -d)"
+mkdir -p "$work/target"
+cd "$work"
+echo "# device-check on $device, $(nproc --all) cores, $(date -u +%FT%TZ)"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,compute_cap,driver_version --format=csv,noheader || true
 
 echo "## 1. contract tests, gradient checks (FD + HVP), MAML oracle: torch on $device"
@@ -121,7 +125,7 @@ for c in "${cases[@]}"; do
 done
 
 echo "## 3. Omniglot 5-way 1-shot second-order MAML, meta-batch 32, ~$minutes min"
-run="$(mktemp -d)/omniglot"
+run="$work/omniglot"
 budget=$((minutes * 60))
 # Iterations are counted on the fly: stop the run after the budget (it checkpoints on SIGTERM).
 timeout -s TERM "$((budget + 30))" "$java" "${jopts[@]}" -cp "$cp" org.bml.cli.Main train --backend torch --device "$device" \
