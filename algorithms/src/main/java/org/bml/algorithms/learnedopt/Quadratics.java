@@ -18,6 +18,7 @@ public final class Quadratics implements Optimizee {
   private final int dim;
   private final Tensor w;
   private final Tensor y;
+  private final Tensor yFlat;
   private final INDArray theta0;
 
   private Quadratics(int tasks, int dim, INDArray w, INDArray y, INDArray theta0) {
@@ -25,6 +26,7 @@ public final class Quadratics implements Optimizee {
     this.dim = dim;
     this.w = Tensor.constant(w);
     this.y = Tensor.constant(y);
+    this.yFlat = Tensor.constant(y.reshape(tasks, dim));
     this.theta0 = theta0;
   }
 
@@ -92,6 +94,9 @@ public final class Quadratics implements Optimizee {
       throw new IllegalArgumentException("Quadratics: θ must be [" + tasks + ", " + dim + ", 1], got "
           + java.util.Arrays.toString(theta.shape()));
     }
-    return Ops.sum(Ops.square(Ops.sub(Ops.matmul(w, theta), y)), false, 1, 2);
+    // W θ as a broadcast product and a row sum: one vectorised op each, where a batched matmul
+    // would be T tiny matrix products.
+    Tensor wTheta = Ops.sum(Ops.mul(w, Ops.reshape(theta, tasks, 1, dim)), false, 2);
+    return Ops.sum(Ops.square(Ops.sub(wTheta, yFlat)), false, 1);
   }
 }
