@@ -31,7 +31,7 @@ class ImamlProperties {
   private static final Mlp MLP = new Mlp(Activation.TANH, 2, 4, 1);
   private static final Likelihood MSE = Likelihood.meanSquaredError(MLP);
 
-  @Property(tries = 6, seed = "1909046300")
+  @Property(tries = 4, seed = "1909046300")
   void infinitePrecisionLeavesThetaUnchanged(@ForAll @IntRange(min = 3, max = 8) int log10Lambda,
       @ForAll @IntRange(min = 1, max = 3) int tasks, @ForAll long seed) {
     double lambda = Math.pow(10, log10Lambda);
