@@ -10,7 +10,9 @@ import org.bml.core.model.Params;
 import org.bml.inference.Data;
 import org.bml.inference.GradientOrder;
 import org.bml.inference.LogPrior;
+import org.bml.inference.MetaObjective;
 import org.bml.inference.ParamLayout;
+import org.bml.inference.particles.ChaserDistance;
 import org.bml.inference.particles.ParticlePosterior;
 import org.bml.inference.particles.RbfKernel;
 import org.bml.inference.particles.Svgd;
@@ -216,27 +218,22 @@ public final class Bmaml implements MetaLearner {
    * (the log-precision coordinates are left out, as in the authors' code).
    */
   public Tensor chaserLoss(ParticlePosterior chaser, Tensor leader) {
-    Tensor diff = Ops.sub(chaser.particles(), leader.detach());
-    INDArray precisions = precisionMask(chaser.layout());
-    if (precisions != null) {
-      INDArray weights = precisions.rsub(1.0).castTo(diff.dtype()).reshape(1, 1, chaser.layout().size());
-      diff = Ops.mul(diff, Tensor.constant(weights));
-    }
-    return Ops.mean(Ops.sum(Ops.square(diff), false, 1, 2), false);
+    return ChaserDistance.between(chaser, leader, chaserWeights(chaser.layout()));
+  }
+
+  // The chaser distance leaves the log-precisions (log γ, log λ) out: weight 0 there, 1 elsewhere.
+  private INDArray chaserWeights(ParamLayout layout) {
+    INDArray precisions = precisionMask(layout);
+    return precisions == null ? null : precisions.rsub(1.0);
   }
 
   @Override
   public Tensor metaLoss(Params meta, Data support, Data query) {
     ParticlePosterior chaser = taskPosterior(meta, support, config.innerSteps());
-    if (config.objective() == Objective.CHASER) {
-      return chaserLoss(chaser, leader(chaser, support, query));
-    }
-    Tensor total = null;
-    for (Params p : chaser.all()) {
-      Tensor l = Ops.mean(posterior.loss().perTask(p, query), false);
-      total = total == null ? l : Ops.add(total, l);
-    }
-    return config.particles() == 1 ? total : Ops.mulScalar(total, 1.0 / config.particles());
+    MetaObjective objective = config.objective() == Objective.CHASER
+        ? new ChaserDistance((c, q) -> leader(c, support, q), this::chaserWeights)
+        : MetaObjective.expectedQueryLoss(config.particles(), 0); // over all M particles: exact
+    return objective.loss(chaser, query, posterior.loss());
   }
 
   /** The adapted ensemble: every particle tensor {@code [T, M, ...]} after {@code steps} SVGD steps. */

@@ -3,7 +3,6 @@ package org.bml.hierarchical;
 import java.util.List;
 import org.bml.algorithms.Hyper;
 import org.bml.algorithms.InnerLoopLearner;
-import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Conv4;
 import org.bml.core.model.Mlp;
@@ -23,6 +22,7 @@ import org.bml.inference.laplace.Curvature;
 import org.bml.inference.laplace.Damping;
 import org.bml.inference.laplace.DenseNetwork;
 import org.bml.inference.laplace.Laplace;
+import org.bml.inference.laplace.LaplaceEvidence;
 import org.bml.inference.laplace.LaplacePosterior;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -55,6 +55,7 @@ public final class Llama extends InnerLoopLearner {
   private final Curvature curvature;
   private final Laplace laplace;
   private final MetaObjective maml = MetaObjective.queryLossAtMode();
+  private final LaplaceEvidence evidence;
 
   /**
    * With the implicit prior only (λ = 0).
@@ -103,6 +104,7 @@ public final class Llama extends InnerLoopLearner {
     this.curvature = curvature;
     PriorFamily prior = priorPrecision > 0 ? PriorFamily.isotropic(1 / priorPrecision) : Llama::flatPrior;
     this.laplace = new Laplace(inner, this.logLikelihood, prior, curvature, Damping.always(damping));
+    this.evidence = new LaplaceEvidence(eta);
   }
 
   /**
@@ -173,9 +175,7 @@ public final class Llama extends InnerLoopLearner {
     if (eta == 0) {
       return maml.loss(inner.infer(meta, support, likelihood), query, likelihood);
     }
-    LaplacePosterior q = laplace.infer(meta, support, likelihood);
-    Tensor queryLoss = maml.loss(q, query, likelihood);
-    return Ops.add(queryLoss, Ops.mulScalar(Ops.mean(q.logDet(), false), 0.5 * eta));
+    return evidence.loss(laplace.infer(meta, support, likelihood), query, likelihood);
   }
 
   /** The Laplace posterior N(φ̂, H⁻¹) per task after {@code steps} inner steps. */

@@ -6,7 +6,6 @@ import java.util.List;
 import org.bml.algorithms.Anil;
 import org.bml.algorithms.Hyper;
 import org.bml.algorithms.InnerLoopLearner;
-import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Model;
 import org.bml.core.model.Params;
@@ -115,8 +114,8 @@ public final class MrMamlWeights extends InnerLoopLearner {
   @Override
   public Tensor metaLoss(Params meta, Data support, Data query, long seed) {
     Params theta = weights.sample(meta, seed);
-    Tensor loss = objective.loss(new PointMass(adaptFrom(theta, support, inner.steps())), query, likelihood);
-    return weights.penalises() ? Ops.add(loss, weights.penalty(meta)) : loss;
+    MetaObjective regularised = weights.penalises() ? objective.plus(() -> weights.penalty(meta)) : objective;
+    return regularised.loss(new PointMass(adaptFrom(theta, support, inner.steps())), query, likelihood);
   }
 
   /** θ_μ with the adapted parameters replaced by per-task values after {@code steps} steps. */

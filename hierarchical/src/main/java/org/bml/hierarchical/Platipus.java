@@ -13,6 +13,8 @@ import org.bml.core.model.Params;
 import org.bml.inference.Data;
 import org.bml.inference.GradientOrder;
 import org.bml.inference.Likelihood;
+import org.bml.inference.MetaObjective;
+import org.bml.inference.PointMass;
 import org.bml.inference.TruncatedGradientDescent;
 import org.bml.inference.variational.DiagonalGaussianPosterior;
 import org.bml.priors.DiagonalGaussian;
@@ -99,6 +101,7 @@ public final class Platipus extends InnerLoopLearner {
     }
   }
 
+  private static final MetaObjective AT_MODE = MetaObjective.queryLossAtMode();
   private final Config config;
   private final List<String> names;
 
@@ -250,17 +253,20 @@ public final class Platipus extends InnerLoopLearner {
       q = posterior(meta, query);
       theta = q.sample(seed);
     }
-    Params phi = descend(theta, support, config.innerSteps());
-    Tensor loss = Ops.mean(likelihood.perTask(phi, query), false);
+    PointMass adapted = new PointMass(descend(theta, support, config.innerSteps()));
     if (config.klWeight() == 0) {
-      return loss; // no KL term at all: nothing to overflow, and zero variances stay allowed
+      // no KL term at all: nothing to overflow, and zero variances stay allowed
+      return AT_MODE.loss(adapted, query, likelihood);
     }
-    DiagonalGaussianPosterior p = prior(meta, support);
-    Params logVar = part(meta, LOG_PRIOR_VARIANCE);
-    Tensor kl = q.klTo(DiagonalGaussian.perTask(p.mean(),
-        p.mean().mapNamed((n, m) -> Ops.broadcastTo(logVar.get(n), m.shape()))));
-    requireFiniteKl(kl);
-    return Ops.add(loss, Ops.mulScalar(Ops.mean(kl, false), config.klWeight()));
+    DiagonalGaussianPosterior thetaGivenQuery = q;
+    return AT_MODE.plusKl(config.klWeight(), () -> {
+      DiagonalGaussianPosterior p = prior(meta, support);
+      Params logVar = part(meta, LOG_PRIOR_VARIANCE);
+      Tensor kl = thetaGivenQuery.klTo(DiagonalGaussian.perTask(p.mean(),
+          p.mean().mapNamed((n, m) -> Ops.broadcastTo(logVar.get(n), m.shape()))));
+      requireFiniteKl(kl);
+      return kl;
+    }).loss(adapted, query, likelihood);
   }
 
   private static void requireFiniteKl(Tensor kl) {

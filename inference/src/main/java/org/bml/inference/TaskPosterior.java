@@ -31,6 +31,15 @@ public interface TaskPosterior {
     return out;
   }
 
+  /**
+   * Equally weighted points whose mean approximates an expectation under q: the mode of a point
+   * mass, otherwise {@code k} seeded samples. A posterior that is itself a finite set of points
+   * (particles) returns those points, which makes the expectation exact.
+   */
+  default List<Params> hypotheses(int k, long seed) {
+    return isPointMass() ? List.of(mode()) : sample(k, seed);
+  }
+
   /** True when every sample equals the mode (a delta posterior). */
   boolean isPointMass();
 }

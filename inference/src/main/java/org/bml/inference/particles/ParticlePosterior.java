@@ -95,6 +95,12 @@ public final class ParticlePosterior implements TaskPosterior {
     return layout.unflatten(Ops.sum(Ops.mul(particles, Tensor.constant(mask)), false, 1));
   }
 
+  /** The particles themselves, in order: the expectation over this empirical distribution is exact. */
+  @Override
+  public List<Params> hypotheses(int k, long seed) {
+    return all();
+  }
+
   /** One particle: a point mass. */
   @Override
   public boolean isPointMass() {
