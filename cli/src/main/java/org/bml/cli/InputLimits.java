@@ -38,7 +38,7 @@ final class InputLimits {
   /** The {@code --memory-limit} option, shared by train, eval and predict. */
   static final class Memory {
     @Option(names = "--memory-limit", paramLabel = "SIZE",
-        description = "refuse settings whose estimated memory exceeds SIZE, e.g. 8g or 512m (default: 80% of this "
+        description = "refuse settings whose estimated memory exceeds SIZE, e.g. 8g or 512m (default: 80%% of this "
             + "machine's physical memory)")
     String memoryLimit;
 
