@@ -3,8 +3,8 @@ package org.bml.hierarchical.composed;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import org.bml.algorithms.ModelLearner;
 import org.bml.algorithms.Hyper;
-import org.bml.algorithms.MetaLearner;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Model;
@@ -47,7 +47,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * MAML's steps of size αβ, so the adapted mean is MAML's adapted parameters (property-tested). With
  * the hyper-prior (w &gt; 0) the loss has a term on θ alone, so it does not decompose over tasks.
  */
-public final class Abml implements MetaLearner {
+public final class Abml extends ModelLearner {
   /** Prefix of the prior's log-variances log σ²_θ in the meta-parameters. */
   public static final String LOG_VARIANCE = "abml.logvar/";
   // Per-task log σ of q during the inner steps (internal: never part of θ).
@@ -90,15 +90,12 @@ public final class Abml implements MetaLearner {
     }
   }
 
-  private final Model model;
-  private final Likelihood likelihood;
   private final LogLikelihood logLikelihood;
   private final Config config;
   private final List<String> names;
 
   public Abml(Model model, Likelihood likelihood, Config config) {
-    this.model = Hyper.nonNull("Abml", "model", model);
-    this.likelihood = Hyper.nonNull("Abml", "likelihood", likelihood);
+    super("Abml", model, likelihood);
     this.config = Hyper.nonNull("Abml", "configuration", config);
     for (String n : model.parameterShapes().keySet()) {
       if (n.startsWith(LOG_VARIANCE) || n.startsWith(LOG_STD)) {
@@ -226,16 +223,6 @@ public final class Abml implements MetaLearner {
   public List<Params> hypotheses(Params meta, Data support, int steps, int k, long seed) {
     Hyper.positiveCount("Abml.hypotheses", "k", k);
     return posterior(meta, support, steps, seed).sample(k, seed);
-  }
-
-  @Override
-  public Tensor predict(Params adapted, Tensor x) {
-    return model.forward(adapted, x);
-  }
-
-  @Override
-  public Tensor perTaskLoss(Params adapted, Data data) {
-    return likelihood.perTask(adapted, data);
   }
 
   @Override

@@ -2,8 +2,8 @@ package org.bml.hierarchical.composed;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.bml.algorithms.ModelLearner;
 import org.bml.algorithms.Hyper;
-import org.bml.algorithms.MetaLearner;
 import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
@@ -44,7 +44,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * constant copy). It is differentiable once (meta-gradients, not Hessians of the meta-loss). It
  * decomposes over tasks (each task's solve and CG are independent).
  */
-public final class Imaml implements MetaLearner {
+public final class Imaml extends ModelLearner {
   /**
    * @param precision λ &gt; 0 of the prior N(θ, λ⁻¹I) (finite)
    * @param stepSize α &gt; 0 of the inner gradient steps on the support loss (finite)
@@ -74,27 +74,15 @@ public final class Imaml implements MetaLearner {
   /** The inner solve's result: φ* per task, steps taken and the largest per-task gradient norm at φ*. */
   public record Solution(Params phi, int steps, double gradientNorm) {}
 
-  private final Model model;
-  private final Likelihood likelihood;
   private final Config config;
 
   public Imaml(Model model, Likelihood likelihood, Config config) {
-    this.model = Hyper.nonNull("Imaml", "model", model);
-    this.likelihood = Hyper.nonNull("Imaml", "likelihood", likelihood);
+    super("Imaml", model, likelihood);
     this.config = Hyper.nonNull("Imaml", "configuration", config);
-  }
-
-  public Model model() {
-    return model;
   }
 
   public Config config() {
     return config;
-  }
-
-  @Override
-  public Params initialize(long seed, DataType dtype) {
-    return model.init(seed, dtype);
   }
 
   /**
@@ -242,16 +230,6 @@ public final class Imaml implements MetaLearner {
   @Override
   public Params adapt(Params meta, Data support, int steps) {
     return solve(meta, support, steps).phi();
-  }
-
-  @Override
-  public Tensor predict(Params adapted, Tensor x) {
-    return model.forward(adapted, x);
-  }
-
-  @Override
-  public Tensor perTaskLoss(Params adapted, Data data) {
-    return likelihood.perTask(adapted, data);
   }
 
   @Override
