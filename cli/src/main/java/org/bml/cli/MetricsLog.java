@@ -12,8 +12,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A run's {@code metrics.jsonl}: one JSON object per line, each with the 0-based
- * {@code "iteration"} it belongs to. Every line is written whole and flushed, so the file only ever
+ * A run's {@code metrics.jsonl}: one JSON object per line, each with the {@code "iteration"} it
+ * belongs to, counted as iterations done (the console's {@code train N/M} and the checkpoint's
+ * iteration count the same way). Every line is written whole and flushed, so the file only ever
  * ends between lines. A resumed run first drops the lines of iterations it is about to redo.
  */
 final class MetricsLog implements AutoCloseable {
@@ -33,20 +34,25 @@ final class MetricsLog implements AutoCloseable {
   }
 
   /**
-   * Opens the log of a run directory for appending, keeping only lines of iterations before
-   * {@code keepBefore} (0 for a new run: the file starts empty).
+   * Opens the log of a run directory for appending, keeping only lines of the first {@code done}
+   * iterations (0 for a new run: the file starts empty). {@code zeroBased} is for runs written
+   * before lines counted iterations done, whose line {@code "iteration":k} was the (k+1)-th; their
+   * kept lines are renumbered.
    */
-  static MetricsLog open(Path dir, long keepBefore) {
+  static MetricsLog open(Path dir, long done, boolean zeroBased) {
+    long keepBefore = zeroBased ? done : done + 1;
     Path file = dir.resolve(FILE);
     try {
       StringBuilder kept = new StringBuilder();
-      if (keepBefore > 0 && Files.isRegularFile(file)) {
+      if (done > 0 && Files.isRegularFile(file)) {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         for (String line : lines) {
           Matcher m = ITERATION.matcher(line);
           // A line cut short by a full disk is dropped even when its cut iteration number parses.
           if (line.endsWith("}") && m.find() && Long.parseLong(m.group(1)) < keepBefore) {
-            kept.append(line).append('\n');
+            // Old lines are renumbered so that the whole file counts one way.
+            kept.append(zeroBased ? line.substring(0, m.start(1)) + (Long.parseLong(m.group(1)) + 1)
+                + line.substring(m.end(1)) : line).append('\n');
           }
         }
       }

@@ -16,6 +16,11 @@ final class RunFiles {
   static final String WINDOW_SUM = "loss_window_sum";
   static final String WINDOW_COUNT = "loss_window_count";
   static final String RUNNING = "loss_running";
+  /**
+   * Present (value {@code done}) in checkpoints whose run's metrics lines count iterations done;
+   * absent in older runs, whose lines carried the 0-based index instead.
+   */
+  static final String METRICS_ITERATION = "metrics_iteration";
 
   private RunFiles() {}
 

@@ -61,7 +61,7 @@ public final class SineMamlJob {
         loss = trainer.step(it);
       } catch (ArithmeticException e) {
         bar.finish();
-        throw new DivergedException("training stopped at iteration " + it + ": " + e.getMessage(), it);
+        throw new DivergedException("training stopped at iteration " + (it + 1) + ": " + e.getMessage(), it + 1);
       }
       running = Double.isNaN(running) ? loss : 0.98 * running + 0.02 * loss;
       bar.update(it + 1, String.format("meta-loss %.4f", running));

@@ -288,7 +288,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean completed;
     try (GracefulStop stop = GracefulStop.install(); RunLock lock = RunLock.acquire(dir, err)) {
       RunFiles.removeStaleTemporaries(dir, err);
-      try (MetricsLog metrics = MetricsLog.open(dir, opt.iteration())) {
+      boolean zeroBasedMetrics = resumeFrom != null
+          && !resumeFrom.provenance().containsKey(RunFiles.METRICS_ITERATION);
+      try (MetricsLog metrics = MetricsLog.open(dir, opt.iteration(), zeroBasedMetrics)) {
         Run run = new Run(config, exp, opt, trainer, dir, metrics, provenance, elapsedBefore, err);
         if (resumeFrom != null) {
           run.restoreAverages(resumeFrom.provenance());
@@ -380,7 +382,7 @@ final class TrainCommand implements Callable<Integer> {
         } catch (ArithmeticException e) {
           if (InputLimits.isOverflow(e)) {
             progress.finish();
-            throw new BadInputException("sizes too large: " + e.getMessage() + " at iteration " + i
+            throw new BadInputException("sizes too large: " + e.getMessage() + " at iteration " + (i + 1)
                 + " (--shots, --queries, --ways, --meta-batch or --chunk)", e);
           }
           // θ_i's own loss or gradient is not finite, so the last good state is θ_{i-1}.
@@ -403,7 +405,7 @@ final class TrainCommand implements Callable<Integer> {
         int done = i + 1;
         if (done % logEvery == 0 || done == total) {
           Map<String, Object> line = new LinkedHashMap<>();
-          line.put("iteration", i);
+          line.put("iteration", done);
           line.put("loss", loss);
           line.put("loss_avg", windowSum / windowCount);
           line.put("lr", lr);
@@ -422,7 +424,7 @@ final class TrainCommand implements Callable<Integer> {
         if (stop != null && stop.requested() && done < total) {
           progress.finish();
           write(opt.flatParams(), opt.updaterState(), done, windowSum, windowCount, running);
-          err.println("bml: stopped by a signal after iteration " + i + " (" + done + " done); checkpoint written to "
+          err.println("bml: stopped by a signal after iteration " + done + "; checkpoint written to "
               + dir.resolve(Experiment.CHECKPOINT) + "; continue with ./bml train --resume --out " + dir);
           err.flush();
           return false;
@@ -458,7 +460,7 @@ final class TrainCommand implements Callable<Integer> {
       Evaluation.Summary loss = scores.loss();
       Evaluation.Summary acc = scores.accuracy();
       Map<String, Object> line = new LinkedHashMap<>();
-      line.put("iteration", iteration);
+      line.put("iteration", iteration + 1);
       line.put("event", "validation");
       line.put("tasks", valTasks);
       line.put("steps", config.innerSteps());
@@ -482,20 +484,20 @@ final class TrainCommand implements Callable<Integer> {
       Path file = dir.resolve(Experiment.CHECKPOINT);
       if (good != null && good.iteration > lastWritten) {
         write(good.params, good.state, good.iteration, good.windowSum, good.windowCount, good.running);
-        kept = "the last good state (start of iteration " + good.iteration + ") is saved in " + file;
+        kept = "the last good state (after " + good.iteration + " iterations) is saved in " + file;
       } else if (lastWritten >= 0) {
-        kept = "the last good checkpoint (iteration " + lastWritten + ") is kept in " + file;
+        kept = "the last good checkpoint (after " + lastWritten + " iterations) is kept in " + file;
       } else {
         kept = "no checkpoint was written: the loss is not finite at the initial parameters";
       }
       Map<String, Object> line = new LinkedHashMap<>();
-      line.put("iteration", iteration);
+      line.put("iteration", iteration + 1);
       line.put("event", "diverged");
       line.put("message", reason);
       line.put("elapsed_s", elapsed());
       metrics.append(line);
-      return new DivergedException("training stopped at iteration " + iteration + ": " + reason + "; " + kept,
-          iteration);
+      return new DivergedException("training stopped at iteration " + (iteration + 1) + ": " + reason + "; " + kept,
+          iteration + 1);
     }
 
     private void write(INDArray params, INDArray state, long iteration, double wSum, int wCount, double run) {
@@ -505,6 +507,7 @@ final class TrainCommand implements Callable<Integer> {
       prov.put(RunFiles.WINDOW_SUM, Double.toString(wSum));
       prov.put(RunFiles.WINDOW_COUNT, Integer.toString(wCount));
       prov.put(RunFiles.RUNNING, Double.toString(run));
+      prov.put(RunFiles.METRICS_ITERATION, "done");
       Map<String, String> cfg = new LinkedHashMap<>(config.toMap());
       cfg.put("run.val-every", Integer.toString(valEvery));
       cfg.put("run.val-tasks", Integer.toString(valTasks));

@@ -30,8 +30,8 @@ class DivergenceTest {
     CliRun.Result r = CliRun.run("train", "--resume", "--out", run.toString(), "--iterations", "20", "--outer-lr",
         "1e30");
     assertEquals(Main.EXIT_DIVERGED, r.exit(), r.toString());
-    assertTrue(r.err().contains("bml: error: training stopped at iteration 5: meta-loss is"), r.toString());
-    assertTrue(r.err().contains("the last good checkpoint (iteration 4) is kept"), r.toString());
+    assertTrue(r.err().contains("bml: error: training stopped at iteration 6: meta-loss is"), r.toString());
+    assertTrue(r.err().contains("the last good checkpoint (after 4 iterations) is kept"), r.toString());
 
     Checkpoint after = Checkpoint.read(run.resolve("checkpoint.bml"));
     assertEquals(4, after.iteration());
@@ -40,7 +40,7 @@ class DivergenceTest {
     List<Map<String, String>> metrics = CliRun.jsonLines(run.resolve("metrics.jsonl"));
     Map<String, String> last = metrics.get(metrics.size() - 1);
     assertEquals("diverged", last.get("event"));
-    assertEquals("5", last.get("iteration"));
+    assertEquals("6", last.get("iteration"));
     try (var s = Files.list(run)) {
       assertEquals(2, s.count(), "no temporary files");
     }
@@ -54,8 +54,8 @@ class DivergenceTest {
     CliRun.Result r = CliRun.run(CliRun.concat(OPTS, "--iterations", "5", "--outer-lr", "1e30", "--out",
         run.toString()));
     assertEquals(Main.EXIT_DIVERGED, r.exit(), r.toString());
-    assertTrue(r.err().contains("training stopped at iteration 1: meta-loss is"), r.toString());
-    assertTrue(r.err().contains("the last good state (start of iteration 0) is saved"), r.toString());
+    assertTrue(r.err().contains("training stopped at iteration 2: meta-loss is"), r.toString());
+    assertTrue(r.err().contains("the last good state (after 0 iterations) is saved"), r.toString());
     Checkpoint c = Checkpoint.read(run.resolve("checkpoint.bml"));
     assertEquals(0, c.iteration());
     assertTrue(TrainCommand.finite(c.params()));
@@ -81,9 +81,9 @@ class DivergenceTest {
       TrainCommand.afterStepForTests = null;
     }
     assertEquals(Main.EXIT_DIVERGED, r.exit(), r.toString());
-    assertTrue(r.err().contains("training stopped at iteration 3: the update made the meta-parameters or optimizer "
+    assertTrue(r.err().contains("training stopped at iteration 4: the update made the meta-parameters or optimizer "
         + "state non-finite"), r.toString());
-    assertTrue(r.err().contains("the last good state (start of iteration 3) is saved"), r.toString());
+    assertTrue(r.err().contains("the last good state (after 3 iterations) is saved"), r.toString());
     Checkpoint c = Checkpoint.read(run.resolve("checkpoint.bml"));
     assertEquals(3, c.iteration());
     ResumeTest.assertBitEqual(Checkpoint.read(straight.resolve("checkpoint.bml")).params(), c.params());

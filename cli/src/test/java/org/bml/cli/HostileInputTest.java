@@ -212,7 +212,7 @@ class HostileInputTest {
     };
     CliRun.Result a = CliRun.run(CliRun.concat(opts, "--out", split.toString()));
     assertEquals(0, a.exit(), a.toString());
-    assertTrue(a.err().contains("stopped by a signal after iteration 4 (5 done); checkpoint written"), a.toString());
+    assertTrue(a.err().contains("stopped by a signal after iteration 5; checkpoint written"), a.toString());
     assertEquals(5, Checkpoint.read(split.resolve("checkpoint.bml")).iteration());
     TrainCommand.stopForTests = null;
     TrainCommand.afterStepForTests = null;

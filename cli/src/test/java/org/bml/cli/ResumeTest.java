@@ -39,7 +39,7 @@ class ResumeTest {
     List<Map<String, String>> mb = CliRun.jsonLines(split.resolve("metrics.jsonl"));
     assertEquals(7, mb.size(), mb.toString());
     for (int i = 0; i < 7; i++) {
-      assertEquals(Integer.toString(i), mb.get(i).get("iteration"));
+      assertEquals(Integer.toString(i + 1), mb.get(i).get("iteration"), "lines count iterations done");
       assertEquals(ma.get(i).get("loss"), mb.get(i).get("loss"), "loss at iteration " + i);
       assertEquals(ma.get(i).get("lr"), mb.get(i).get("lr"), "lr at iteration " + i);
     }
