@@ -3,6 +3,7 @@ package org.bml.bench;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,8 +47,11 @@ public final class Bench {
   public static final List<String> CASES = List.of(
       "sine-maml2-1step", "sine-maml2-5step", "conv4-maml2-5w1s-mb32", "omniglot");
 
-  /** Cases run only when named: a few-iteration smoke case (tests, a quick look at the output). */
-  public static final List<String> EXTRA_CASES = List.of("smoke");
+  /**
+   * Cases run only when named: a few-iteration smoke case (tests, a quick look at the output), and
+   * second-order Conv-4 memory against inner steps, stored graph against recompute (minutes).
+   */
+  public static final List<String> EXTRA_CASES = List.of("smoke", "conv4-maml2-memory");
 
   /** Every case name: {@link #CASES} then {@link #EXTRA_CASES}. */
   public static final List<String> ALL_CASES = concat(CASES, EXTRA_CASES);
@@ -97,13 +101,16 @@ public final class Bench {
         case "smoke" -> List.of(sineMaml(1, 3, 5, 3, 1));
         case "conv4-maml2-5w1s-mb32" -> List.of(conv4Maml());
         case "omniglot" -> omniglot(out);
+        case "conv4-maml2-memory" -> conv4Memory(out);
         default -> throw new IllegalStateException(c);
       };
       long peak = peakRssBytes();
       processPeak = Math.max(processPeak, peak);
       for (Timed t : figures) {
+        // A point measured in a JVM of its own brings its own memory figures.
+        boolean own = t.peak >= 0;
         BenchResult r = new BenchResult(t.name == null ? c : t.name, t.value, t.unit, t.decimals, t.settings, t.windows,
-            start, peak, reset);
+            own ? t.rssStart : start, own ? t.peak : peak, own || reset);
         r.print(out);
         results.add(r);
       }
@@ -123,7 +130,13 @@ public final class Bench {
   }
 
   /** A case's figure before memory is attached. */
-  record Timed(String name, double value, String unit, int decimals, Map<String, Object> settings, double[] windows) {}
+  record Timed(String name, double value, String unit, int decimals, Map<String, Object> settings, double[] windows,
+      long rssStart, long peak) {
+    /** Memory measured by the case around it ({@code rssStart}, {@code peak} −1). */
+    Timed(String name, double value, String unit, int decimals, Map<String, Object> settings, double[] windows) {
+      this(name, value, unit, decimals, settings, windows, -1, -1);
+    }
+  }
 
   private static String threads() {
     org.bml.core.autodiff.NativeThreads.Policy p = org.bml.core.autodiff.NativeThreads.ensureApplied();
@@ -176,6 +189,87 @@ public final class Bench {
     return new Timed(null, median(rates), "it/s", 3,
         settings("Conv-4 (64 filters) 5-way 1-shot 15-query, random 28x28 images", 32, 1, 1, GradientOrder.SECOND, 1, 1,
             3), rates);
+  }
+
+  /** {@code conv4-maml2-memory}'s inner step counts ({@code -Dbml.bench.memory.steps=1,5,10,25}). */
+  static final String MEMORY_STEPS = System.getProperty("bml.bench.memory.steps", "1,5,10,25");
+  /** Its meta-batch ({@code -Dbml.bench.memory.meta-batch}); tasks run one per pass, so memory does not depend on it. */
+  static final int MEMORY_META_BATCH = Integer.getInteger("bml.bench.memory.meta-batch", 2);
+  /** Its timed windows of one iteration each ({@code -Dbml.bench.memory.windows}), after one warm-up iteration. */
+  static final int MEMORY_WINDOWS = Integer.getInteger("bml.bench.memory.windows", 2);
+
+  /**
+   * Peak RSS and speed of second-order MAML on Conv-4 5-way 1-shot against inner steps, with the
+   * whole inner graph stored and with ⌈√K⌉ recomputed segments; each point in a fresh JVM
+   * ({@link MemoryPoint}) so its peak is its own.
+   */
+  private static List<Timed> conv4Memory(PrintStream out) {
+    List<Timed> figures = new ArrayList<>();
+    List<String[]> table = new ArrayList<>();
+    for (String k : MEMORY_STEPS.split(",")) {
+      int steps = Integer.parseInt(k.trim());
+      String[] row = new String[5];
+      row[0] = Integer.toString(steps);
+      for (String mode : List.of("stored", "sqrt")) {
+        String[] p = childPoint(steps, mode);
+        long start = Long.parseLong(p[3]);
+        long peak = Long.parseLong(p[4]);
+        double[] rates = java.util.Arrays.stream(p[5].split(",")).mapToDouble(Double::parseDouble).toArray();
+        Map<String, Object> s = settings("Conv-4 (64 filters) 5-way 1-shot 15-query, random 28x28 images",
+            MEMORY_META_BATCH, 1, steps, GradientOrder.SECOND, 1, 1, MEMORY_WINDOWS);
+        int segments = mode.equals("stored") ? 0 : (int) Math.ceil(Math.sqrt(steps));
+        s.put("inner graph", mode.equals("stored") ? "stored" : "recomputed, " + segments + " segment(s) (sqrt K)");
+        s.put("process", "fresh JVM for this point");
+        figures.add(new Timed("conv4-maml2-memory-k" + steps + "-" + mode, median(rates), "it/s", 3, s, rates, start,
+            peak));
+        int col = mode.equals("stored") ? 1 : 3;
+        row[col] = String.format(Locale.ROOT, "%.3f", peak / 1e9);
+        row[col + 1] = String.format(Locale.ROOT, "%.3f", median(rates));
+      }
+      table.add(row);
+    }
+    out.println("# conv4-maml2-memory: peak RSS (GB, fresh JVM per point) and it/s (meta-batch " + MEMORY_META_BATCH
+        + ", one task per pass, median of " + MEMORY_WINDOWS + ")");
+    out.println("# inner-steps | stored peak GB | stored it/s | recompute sqrt(K) peak GB | recompute it/s");
+    for (String[] r : table) {
+      out.println("# " + String.join(" | ", r));
+    }
+    return figures;
+  }
+
+  private static String[] childPoint(int steps, String mode) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (!a.startsWith("-agentlib:jdwp")) {
+        cmd.add(a);
+      }
+    }
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(MemoryPoint.class.getName());
+    cmd.addAll(List.of(Integer.toString(steps), mode, Integer.toString(MEMORY_META_BATCH), "1",
+        Integer.toString(MEMORY_WINDOWS)));
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      int code = p.waitFor();
+      for (String line : output.split("\n")) {
+        if (line.startsWith("point ")) {
+          String[] f = line.trim().split(" ");
+          if (code == 0 && f.length == 6) {
+            return f;
+          }
+        }
+      }
+      throw new IllegalStateException("conv4-maml2-memory point K=" + steps + " " + mode + " failed (exit " + code
+          + "):\n" + output);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("conv4-maml2-memory: cannot start a JVM: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("conv4-maml2-memory: interrupted", e);
+    }
   }
 
   private static List<Timed> omniglot(PrintStream out) {
