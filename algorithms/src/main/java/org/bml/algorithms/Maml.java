@@ -20,7 +20,22 @@ public final class Maml extends InnerLoopLearner {
   private final MetaObjective objective = MetaObjective.queryLossAtMode();
 
   public Maml(Model model, Likelihood likelihood, int innerSteps, double innerStepSize, GradientOrder order) {
-    super("Maml", model, likelihood, new TruncatedGradientDescent(innerSteps, innerStepSize, order));
+    this(model, likelihood, new TruncatedGradientDescent(innerSteps, innerStepSize, order));
+  }
+
+  /** MAML with a given inner loop (e.g. one checkpointed with {@link TruncatedGradientDescent#withRecompute()}). */
+  public Maml(Model model, Likelihood likelihood, TruncatedGradientDescent inner) {
+    super("Maml", model, likelihood, inner);
+  }
+
+  /**
+   * The same learner with its inner loop checkpointed ({@link TruncatedGradientDescent#withRecompute}):
+   * the same meta-gradient, memory of one segment's graph instead of all K steps'.
+   *
+   * @param segments checkpointed segments (≥ 1, capped at K), or −1 for ⌈√K⌉
+   */
+  public Maml withRecompute(int segments) {
+    return new Maml(model, likelihood, segments == -1 ? inner.withRecompute() : inner.withRecompute(segments));
   }
 
   @Override

@@ -16,6 +16,8 @@ import org.nd4j.linalg.learning.config.Adam;
 /**
  * 10,000 second-order MAML steps on the sinusoid MLP must run in flat native memory: every
  * step's arrays live in a recycled workspace, so nothing depends on the garbage collector.
+ * A soak, not a unit test: it runs only with {@code -Psoak} (see algorithms/pom.xml); the unit
+ * suite has {@link NativeMemoryShortTest}.
  */
 class NativeMemoryFlatTest {
   /**

@@ -61,6 +61,11 @@ final class Experiment {
     MetaLearner base;
     try {
       base = config.methodEntry().factory().create(ctx);
+      int segments = config.recomputeSegments();
+      if (segments != 0) {
+        // validate() allows --recompute for maml only
+        base = ((org.bml.algorithms.Maml) base).withRecompute(segments);
+      }
     } catch (IllegalArgumentException e) {
       throw new BadInputException("cannot build method " + config.method() + ": " + e.getMessage(), e);
     }

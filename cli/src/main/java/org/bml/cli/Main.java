@@ -133,29 +133,57 @@ public final class Main implements Callable<Integer> {
   }
 
   @Command(name = "bench", mixinStandardHelpOptions = true,
-      description = "Print benchmark figures as 'bench <case> <value> <unit>' (medians after warm-up).")
+      description = {"Print benchmark figures as 'bench <case> <value> <unit>' (medians of timed windows after "
+          + "warm-up), each followed by indented lines: the case's settings, the spread of its windows (min, max, "
+          + "IQR, MAD) and its peak resident memory.",
+          "Without cases: the default set; 'smoke' (a few iterations) runs only when named."})
   static final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "0..*", description = "cases to run (default: all): ${COMPLETION-CANDIDATES}",
-        completionCandidates = CaseNames.class)
+    @Parameters(arity = "0..*", description = "cases to run (default: all but the named-only ones): "
+        + "${COMPLETION-CANDIDATES}", completionCandidates = CaseNames.class)
     List<String> cases = Bench.CASES;
+
+    @Option(names = "--json", paramLabel = "FILE",
+        description = "also write the figures (settings, every window and its statistics, memory) to FILE as JSON")
+    Path json;
 
     @picocli.CommandLine.Mixin
     BackendOptions backendOptions;
 
     @Override
     public Integer call() {
-      Bench.run(cases, System.out);
+      Bench.checkCases(cases);
+      if (json != null) {
+        checkWritable(json);
+      }
+      List<org.bml.bench.BenchResult> results = Bench.run(cases, System.out);
+      if (json != null) {
+        AtomicFiles.writeString(json, Bench.json(results));
+      }
       return 0;
+    }
+
+    /** Refused before any case runs (they take minutes): a folder, a missing or unwritable parent. */
+    static void checkWritable(Path file) {
+      if (Files.isDirectory(file)) {
+        throw new BadInputException("--json " + file + " is a directory; give a file name");
+      }
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent == null || !Files.isDirectory(parent)) {
+        throw new BadInputException("--json " + file + ": folder " + parent + " does not exist");
+      }
+      if (!Files.isWritable(parent) || (Files.exists(file) && !Files.isWritable(file))) {
+        throw new BadInputException("--json " + file + ": cannot write there (permission denied)");
+      }
     }
   }
 
   static final class CaseNames implements Iterable<String> {
     @Override
     public java.util.Iterator<String> iterator() {
-      return Bench.CASES.iterator();
+      return Bench.ALL_CASES.iterator();
     }
   }
 }

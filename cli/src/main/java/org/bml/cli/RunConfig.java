@@ -16,11 +16,13 @@ import java.util.TreeMap;
  * @param outerOptimizer the resolved {@code --outer-optimizer} SPEC ({@link OuterOptimizers}), never {@code auto}
  * @param clip global gradient-norm clipping threshold, 0 = off
  * @param hp the method's own hyperparameters, defaults included
+ * @param recompute {@code --recompute}: {@code off}, {@code sqrt} or a segment count; checkpoints written before
+ *     the option existed read back as {@code off}
  */
 public record RunConfig(String method, String regularizer, String dataset, String omniglotSplit, String batchNorm,
     int ways, int shots,
     int queries, int innerSteps, double innerLr, double outerLr, String outerOptimizer, int metaBatch, int chunk,
-    int iterations, long seed, double clip, String lrSchedule, Map<String, String> hp) {
+    int iterations, long seed, double clip, String lrSchedule, Map<String, String> hp, String recompute) {
   /**
    * Version of this key layout, recorded so that a later layout can tell old checkpoints apart.
    * 2 added {@code outer-optimizer} and MR-MAML(W)'s {@code hp.learn-std}; layout 1 runs used Adam
@@ -33,6 +35,51 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
 
   public RunConfig {
     hp = java.util.Collections.unmodifiableMap(new TreeMap<>(hp));
+    recompute = recompute == null ? RECOMPUTE_OFF : recompute.strip();
+  }
+
+  /** Without {@code --recompute} (off). */
+  public RunConfig(String method, String regularizer, String dataset, String omniglotSplit, String batchNorm,
+      int ways, int shots, int queries, int innerSteps, double innerLr, double outerLr, String outerOptimizer,
+      int metaBatch, int chunk, int iterations, long seed, double clip, String lrSchedule, Map<String, String> hp) {
+    this(method, regularizer, dataset, omniglotSplit, batchNorm, ways, shots, queries, innerSteps, innerLr, outerLr,
+        outerOptimizer, metaBatch, chunk, iterations, seed, clip, lrSchedule, hp, RECOMPUTE_OFF);
+  }
+
+  /** {@code --recompute} when not given: the whole inner-loop graph is kept. */
+  public static final String RECOMPUTE_OFF = "off";
+
+  /** The same configuration with another {@code --recompute}. */
+  public RunConfig withRecompute(String value) {
+    return new RunConfig(method, regularizer, dataset, omniglotSplit, batchNorm, ways, shots, queries, innerSteps,
+        innerLr, outerLr, outerOptimizer, metaBatch, chunk, iterations, seed, clip, lrSchedule, hp, value);
+  }
+
+  /**
+   * {@link #recompute} as {@code TruncatedGradientDescent} takes it: 0 off, −1 for ⌈√K⌉ segments, else the
+   * segment count; a {@link BadInputException} names a malformed value.
+   */
+  public int recomputeSegments() {
+    return parseRecompute(recompute);
+  }
+
+  static int parseRecompute(String v) {
+    if (v.equals(RECOMPUTE_OFF)) {
+      return 0;
+    }
+    if (v.equals("sqrt")) {
+      return -1;
+    }
+    int n;
+    try {
+      n = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      n = 0;
+    }
+    if (n < 1) {
+      throw new BadInputException("--recompute must be off, sqrt or a segment count >= 1, got '" + v + "'");
+    }
+    return n;
   }
 
   public Datasets.Dataset datasetEntry() {
@@ -87,6 +134,11 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
       throw new BadInputException("--clip must be finite and >= 0 (0 = off), got " + clip);
     }
     Schedules.validate(lrSchedule);
+    if (recomputeSegments() != 0 && !method.equals("maml")) {
+      // Only MAML's inner loop is checkpointed; anything else would silently keep the whole graph.
+      throw new BadInputException("--recompute applies to --method maml only (its inner loop is checkpointed), not "
+          + method);
+    }
     return resolveHp(m, r, hp);
   }
 
@@ -157,6 +209,7 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
     m.put("clip", Double.toString(clip));
     m.put("lr-schedule", lrSchedule);
     hp.forEach((k, v) -> m.put(HP + k, v));
+    m.put("recompute", recompute);
     return m;
   }
 
@@ -196,7 +249,7 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
           Integer.parseInt(need(m, "meta-batch", source)),
           Integer.parseInt(need(m, "chunk", source)), Integer.parseInt(need(m, "iterations", source)),
           Long.parseLong(need(m, "seed", source)), Double.parseDouble(need(m, "clip", source)),
-          need(m, "lr-schedule", source), hp);
+          need(m, "lr-schedule", source), hp, m.getOrDefault("recompute", RECOMPUTE_OFF));
     } catch (NumberFormatException e) {
       throw new BadInputException("checkpoint " + source + " has a malformed configuration value (" + e.getMessage()
           + ")");

@@ -89,6 +89,12 @@ final class TrainCommand implements Callable<Integer> {
           + "depend on the other query points) (default transductive; image data sets only)")
   String batchNorm;
 
+  @Option(names = "--recompute", paramLabel = "SEGMENTS",
+      description = "checkpoint MAML's inner loop (gradient checkpointing): off, sqrt (ceil(sqrt K) segments) or a "
+          + "segment count; the same meta-gradient with memory of one segment's graph instead of all K steps', for one "
+          + "extra forward run of the steps (default off; --method maml only)")
+  String recompute;
+
   @Option(names = "--ways", paramLabel = "N", description = "classes per episode (classification; default* 5)")
   Integer ways;
 
@@ -588,7 +594,8 @@ final class TrainCommand implements Callable<Integer> {
         OuterOptimizers.resolve(outerOptimizer == null ? OuterOptimizers.AUTO : outerOptimizer.strip(), m, r,
             !d.images()), mb, ch,
         iterations == null ? def.iterations() : iterations, seed == null ? 1 : seed, clip == null ? 0 : clip,
-        lrSchedule == null ? "constant" : lrSchedule, hp == null ? Map.of() : hp);
+        lrSchedule == null ? "constant" : lrSchedule, hp == null ? Map.of() : hp,
+        recompute == null ? RunConfig.RECOMPUTE_OFF : recompute);
   }
 
   /**
@@ -624,8 +631,10 @@ final class TrainCommand implements Callable<Integer> {
     double lr = changed("--outer-lr", outerLr, s.outerLr(), err);
     double cl = changed("--clip", clip, s.clip(), err);
     String sched = changed("--lr-schedule", lrSchedule, s.lrSchedule(), err);
+    // Memory only: the meta-gradient is the same up to float rounding.
+    String rc = changed("--recompute", recompute == null ? null : recompute.strip(), s.recompute(), err);
     return new RunConfig(s.method(), s.regularizer(), s.dataset(), s.omniglotSplit(), s.batchNorm(), s.ways(), s.shots(), s.queries(),
-        s.innerSteps(), s.innerLr(), lr, s.outerOptimizer(), s.metaBatch(), s.chunk(), it, s.seed(), cl, sched, s.hp());
+        s.innerSteps(), s.innerLr(), lr, s.outerOptimizer(), s.metaBatch(), s.chunk(), it, s.seed(), cl, sched, s.hp(), rc);
   }
 
   private static void same(String option, Object given, Object saved, Path file) {
@@ -647,13 +656,13 @@ final class TrainCommand implements Callable<Integer> {
   private static RunConfig withHp(RunConfig c, Map<String, String> hp) {
     return new RunConfig(c.method(), c.regularizer(), c.dataset(), c.omniglotSplit(), c.batchNorm(), c.ways(), c.shots(), c.queries(),
         c.innerSteps(), c.innerLr(), c.outerLr(), c.outerOptimizer(), c.metaBatch(), c.chunk(), c.iterations(), c.seed(), c.clip(),
-        c.lrSchedule(), hp);
+        c.lrSchedule(), hp, c.recompute());
   }
 
   private static RunConfig withChunk(RunConfig c, int chunk) {
     return new RunConfig(c.method(), c.regularizer(), c.dataset(), c.omniglotSplit(), c.batchNorm(), c.ways(), c.shots(), c.queries(),
         c.innerSteps(), c.innerLr(), c.outerLr(), c.outerOptimizer(), c.metaBatch(), chunk, c.iterations(), c.seed(), c.clip(),
-        c.lrSchedule(), c.hp());
+        c.lrSchedule(), c.hp(), c.recompute());
   }
 
   private static int savedInt(Map<String, String> saved, String key, int fallback) {
