@@ -47,7 +47,8 @@ public final class Bench {
       }
     }
     out.println("# OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS") + ", backend "
-        + org.bml.core.autodiff.Backends.current() + " (" + org.bml.core.autodiff.Backends.current().version() + "), " + Runtime.getRuntime().availableProcessors() + " cores");
+        + org.bml.core.autodiff.Backends.current() + " (" + org.bml.core.autodiff.Backends.current().version() + "), " + Runtime.getRuntime().availableProcessors() + " cores, native threads "
+        + org.bml.core.autodiff.NativeThreads.applied().threads() + " (" + org.bml.core.autodiff.NativeThreads.applied().source() + ")");
     for (String c : cases) {
       switch (c) {
         case "sine-maml2-1step" -> out.printf("bench %s %.1f it/s%n", c, sineMaml(1));

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bml.core.autodiff.Backends;
 import org.bml.core.autodiff.Device;
+import org.bml.core.autodiff.NativeThreads;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -40,5 +42,20 @@ class TorchSelectionTest {
     assertTrue(TorchProvider.supported("sm_90"));
     assertTrue(TorchProvider.supported("sm_86"));
     assertTrue(!TorchProvider.supported("sm_35"), "Kepler has no code in the build");
+  }
+
+  /** libtorch's intra-op threads follow bml's policy, as ND4J's do, at selection and on a later set. */
+  @Test
+  void torchFollowsTheNativeThreadPolicy() {
+    Backends.current();
+    int policy = NativeThreads.applied().threads();
+    assertEquals(policy, torch.get_num_threads(), "count at selection: " + NativeThreads.applied());
+    try {
+      NativeThreads.set(policy + 1);
+      assertEquals(policy + 1, torch.get_num_threads());
+    } finally {
+      NativeThreads.set(policy);
+    }
+    assertEquals(policy, torch.get_num_threads());
   }
 }
