@@ -11,6 +11,7 @@ import org.bml.core.autodiff.ArrayBackend;
 import org.bml.core.autodiff.BackendProvider;
 import org.bml.core.autodiff.Backends;
 import org.bml.core.autodiff.Device;
+import org.bml.core.autodiff.NativeThreads;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -56,8 +57,24 @@ public final class TorchProvider implements BackendProvider {
     return d;
   }
 
+  private static volatile boolean threadsFollowed;
+
+  /**
+   * libtorch's intra-op thread count follows bml's native thread policy (bml.threads, else
+   * OMP_NUM_THREADS, else 1), as ND4J's does: otherwise -Dbml.threads=2 under the launcher's
+   * OMP_NUM_THREADS=1 gave ND4J two threads and libtorch one. at::set_num_threads is process-wide:
+   * threads that start an op later pick the count up on their first op.
+   */
+  static synchronized void followThreadPolicy() {
+    if (!threadsFollowed) {
+      NativeThreads.follow(torch::set_num_threads);
+      threadsFollowed = true;
+    }
+  }
+
   @Override
   public ArrayBackend open(Device device) {
+    followThreadPolicy();
     if (!device.isCuda()) {
       torch.cuda_is_available(); // loads the natives now, so a broken install fails here
       return new TorchBackend(device, version());

@@ -22,7 +22,12 @@ public final class DeviceCheckMain {
     String[] classes = args.length > 0 ? args : new String[] {"org.bml.torch.TorchSelectionTest",
         "org.bml.torch.TorchBackendContractTest", "org.bml.core.autodiff.TorchOpGradientTest",
         "org.bml.core.autodiff.TorchMatrixOpsGradientTest", "org.bml.core.autodiff.TorchCholeskyOpsGradientTest",
-        "org.bml.algorithms.TorchMamlMetaGradientTest"};
+        "org.bml.algorithms.TorchMamlMetaGradientTest", "org.bml.algorithms.TorchPointEstimateReductionProperties",
+        "org.bml.inference.TorchTruncatedGradientDescentTest", "org.bml.inference.TorchEarlyStoppingPriorProperties",
+        "org.bml.inference.laplace.TorchLaplaceOracleTest", "org.bml.inference.variational.TorchVariationalOracleTest",
+        "org.bml.hierarchical.TorchLlamaTest", "org.bml.hierarchical.TorchBmamlReductionProperties",
+        "org.bml.hierarchical.TorchPlatipusReductionProperties", "org.bml.hierarchical.TorchMrMamlReductionProperties",
+        "org.bml.hierarchical.composed.TorchAbmlReductionProperties"};
     LauncherDiscoveryRequestBuilder b = LauncherDiscoveryRequestBuilder.request();
     for (String c : classes) {
       b.selectors(selectClass(Class.forName(c)));

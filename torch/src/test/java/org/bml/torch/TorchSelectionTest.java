@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bml.core.autodiff.Backends;
 import org.bml.core.autodiff.Device;
+import org.bml.core.autodiff.NativeThreads;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -40,5 +42,34 @@ class TorchSelectionTest {
     assertTrue(TorchProvider.supported("sm_90"));
     assertTrue(TorchProvider.supported("sm_86"));
     assertTrue(!TorchProvider.supported("sm_35"), "Kepler has no code in the build");
+  }
+
+  /**
+   * libtorch's intra-op threads follow bml's policy, as ND4J's do, at selection and on a later set,
+   * also on a thread that starts afterwards (ND4J's OpenMP setting reaches only the calling thread;
+   * a new thread sees libtorch's own count, which only the follower sets).
+   */
+  @Test
+  void torchFollowsTheNativeThreadPolicy() throws Exception {
+    Backends.current();
+    int policy = NativeThreads.applied().threads();
+    assertEquals(policy, torch.get_num_threads(), "count at selection: " + NativeThreads.applied());
+    try {
+      NativeThreads.set(policy + 1);
+      assertEquals(policy + 1, torch.get_num_threads());
+      assertEquals(policy + 1, countOnANewThread(), "a thread started after the set");
+    } finally {
+      NativeThreads.set(policy);
+    }
+    assertEquals(policy, torch.get_num_threads());
+    assertEquals(policy, countOnANewThread());
+  }
+
+  private static int countOnANewThread() throws InterruptedException {
+    int[] n = new int[1];
+    Thread t = new Thread(() -> n[0] = torch.get_num_threads());
+    t.start();
+    t.join();
+    return n[0];
   }
 }

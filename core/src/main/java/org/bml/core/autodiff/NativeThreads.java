@@ -1,5 +1,8 @@
 package org.bml.core.autodiff;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntConsumer;
 import org.nd4j.linalg.factory.Environment;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.Nd4jBlas;
@@ -32,6 +35,9 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * (OpenBLAS) thread count, and OpenMP's count. OpenMP keeps that count per thread: it applies to the
  * thread that made the first op; other threads use OpenMP's start-up value, which only the
  * environment variable sets (the {@code bml} launcher exports {@code OMP_NUM_THREADS=1} for that).
+ *
+ * <p>Another backend's native library follows the same count through {@link #follow(IntConsumer)}
+ * (the torch backend's intra-op threads), so that both backends run a case under one policy.
  */
 public final class NativeThreads {
   /** The system property that overrides the count. */
@@ -56,6 +62,8 @@ public final class NativeThreads {
 
   private static volatile Policy applied;
 
+  private static final List<IntConsumer> followers = new CopyOnWriteArrayList<>();
+
   private NativeThreads() {}
 
   /** Resolves and applies the policy once per process; later calls return the first result. */
@@ -76,6 +84,19 @@ public final class NativeThreads {
     return p;
   }
 
+  /**
+   * Makes another native library follow the count: {@code setter} is called now with the applied
+   * count (not when the policy is {@code nd4j}, which keeps every library's defaults) and on every
+   * later {@link #set(int)}.
+   */
+  public static synchronized void follow(IntConsumer setter) {
+    Policy p = ensureApplied();
+    if (p.threads() > 0) {
+      setter.accept(p.threads());
+    }
+    followers.add(setter);
+  }
+
   /** The policy applied, or null before the first op. */
   public static Policy applied() {
     return applied;
@@ -88,6 +109,9 @@ public final class NativeThreads {
     }
     apply(threads);
     applied = new Policy(threads, "NativeThreads.set");
+    for (IntConsumer f : followers) {
+      f.accept(threads);
+    }
   }
 
   /**
