@@ -61,6 +61,24 @@ class MethodsTest {
   }
 
   @Test
+  void autoDefaultsAreTheLearnersOwn() {
+    Methods.Method l = Methods.get("llama");
+    org.bml.hierarchical.Llama llama = (org.bml.hierarchical.Llama) l.factory().create(
+        context("llama", TaskKind.REGRESSION, HyperValues.resolve("llama", l.hyperparameters(), Map.of())));
+    assertEquals(org.bml.hierarchical.Llama.defaultPriorPrecision(1, 0.1), llama.priorPrecision());
+    Methods.Method b = Methods.get("bmaml");
+    for (TaskKind kind : TaskKind.values()) {
+      org.bml.hierarchical.Bmaml bmaml = (org.bml.hierarchical.Bmaml) b.factory().create(
+          context("bmaml", kind, HyperValues.resolve("bmaml", b.hyperparameters(), Map.of())));
+      int support = kind == TaskKind.REGRESSION ? 10 : 5;
+      assertEquals(0.1 / support, bmaml.config().stepSize(), kind.toString());
+      assertEquals(org.bml.hierarchical.Bmaml.defaultPrecisionStepScale(bmaml.posterior()),
+          bmaml.config().precisionStepScale(), kind.toString());
+      assertEquals(kind == TaskKind.REGRESSION, bmaml.config().precisionStepScale() == 1.0, kind.toString());
+    }
+  }
+
+  @Test
   void registeringTwiceIsRefused() {
     Methods.Method maml = Methods.get("maml");
     assertThrows(IllegalStateException.class, () -> Methods.register(maml));
