@@ -79,6 +79,22 @@ class MethodsTest {
   }
 
   @Test
+  void regularizersWrapTheGivenBasesInnerLoop() {
+    for (String rn : List.of("mr-w", "mr-a")) {
+      Regularizers.Regularizer r = Regularizers.get(rn);
+      for (String method : r.methods()) {
+        Methods.Method m = Methods.get(method);
+        for (TaskKind kind : TaskKind.values()) {
+          MethodContext ctx = context(method, kind, RunConfig.resolveHp(m, r, Map.of()));
+          org.bml.algorithms.InnerLoopLearner base = (org.bml.algorithms.InnerLoopLearner) m.factory().create(ctx);
+          org.bml.algorithms.InnerLoopLearner wrapped = (org.bml.algorithms.InnerLoopLearner) r.apply(base, ctx);
+          assertTrue(base.inner() == wrapped.inner(), rn + " with " + method + " on " + kind);
+        }
+      }
+    }
+  }
+
+  @Test
   void registeringTwiceIsRefused() {
     Methods.Method maml = Methods.get("maml");
     assertThrows(IllegalStateException.class, () -> Methods.register(maml));
