@@ -52,8 +52,6 @@ final class MrMamlRegularizers {
   static final int W_ENCODER_OUT = 5;
   /** Hidden width of MR-MAML(A)'s sinusoid encoder. */
   static final int A_ENCODER_HIDDEN = 80;
-  static final int A_LATENT_REGRESSION = 5;
-  static final int A_LATENT_IMAGES = 64;
 
   private MrMamlRegularizers() {}
 
@@ -122,7 +120,7 @@ final class MrMamlRegularizers {
   private static MetaLearner activations(MetaLearner learner, MethodContext c) {
     InnerLoopLearner base = base(learner, "mr-a");
     double beta = c.hp().nonNegative("beta");
-    int latent = c.hp().isAuto("latent-dim") ? (c.regression() ? A_LATENT_REGRESSION : A_LATENT_IMAGES)
+    int latent = c.hp().isAuto("latent-dim") ? MrMamlActivations.defaultLatentDim(c.regression())
         : c.hp().integer("latent-dim", 1);
     StochasticBottleneck net;
     if (c.regression()) {

@@ -81,6 +81,11 @@ public final class MrMamlActivations extends InnerLoopLearner {
         innerStepSize, order);
   }
 
+  /** The paper's latent dimension L of z: 5 on its sinusoid network, 64 on images (the CLI's {@code latent-dim=auto}). */
+  public static int defaultLatentDim(boolean regression) {
+    return regression ? 5 : 64;
+  }
+
   /**
    * MR-MAML(A) around a base learner: the bottleneck's decoder follows the base's inner loop (its
    * steps, step size, order and preconditioning); β·KL on the query activations, the paper's objective.

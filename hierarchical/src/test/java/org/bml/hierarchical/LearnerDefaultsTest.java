@@ -64,4 +64,10 @@ class LearnerDefaultsTest {
     assertEquals(1.0, Bmaml.defaultPrecisionStepScale(BmamlPosterior.negativeLoss(conv,
         Likelihood.softmaxCrossEntropy(conv), BmamlEnsemble.Output.CLASSIFICATION)));
   }
+
+  @Test
+  void mrMamlActivationsLatentDimIsThePapers() {
+    assertEquals(5, MrMamlActivations.defaultLatentDim(true));
+    assertEquals(64, MrMamlActivations.defaultLatentDim(false));
+  }
 }

@@ -8,19 +8,9 @@ import org.bml.algorithms.functional.NeuralProcess;
  * one [T, …] draw per call, so a chunk of tasks draws other noise (another Monte Carlo draw of the
  * same estimator; the chunk check is skipped, as for PLATIPUS).
  */
-class LatentNeuralProcessContractTest extends MetaLearnerContract {
+class LatentNeuralProcessContractTest extends PerChunkNoiseContract {
   @Override
   protected MetaLearner learner() {
     return new NeuralProcess(NeuralProcess.Variant.LATENT, 1, 1, 2, new int[] {3}, new int[] {3});
-  }
-
-  @Override
-  protected boolean stochastic() {
-    return true;
-  }
-
-  @Override
-  protected boolean chunksReplayTheNoise() {
-    return false;
   }
 }

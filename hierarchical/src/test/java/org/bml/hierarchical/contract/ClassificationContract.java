@@ -7,11 +7,22 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Balanced few-shot classification episodes for the metric learners' contracts: 2-d inputs, one-hot labels. */
-final class ClassificationData {
+/**
+ * {@link MetaLearnerContract} on balanced few-shot classification episodes for the metric learners:
+ * 2 ways, 2-d inputs, one-hot labels (4 support and 3 query points per class).
+ */
+abstract class ClassificationContract extends MetaLearnerContract {
   static final int WAYS = 2;
 
-  private ClassificationData() {}
+  @Override
+  protected Data support() {
+    return classes(31, TASKS, 4);
+  }
+
+  @Override
+  protected Data query() {
+    return classes(33, TASKS, 3);
+  }
 
   static Data classes(long seed, int tasks, int perClass) {
     int n = WAYS * perClass;
