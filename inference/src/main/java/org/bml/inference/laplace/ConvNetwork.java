@@ -9,7 +9,6 @@ import org.bml.core.model.Conv4;
 import org.bml.core.model.LayerTap;
 import org.bml.core.model.Model;
 import org.bml.core.model.Params;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * A convolutional model whose forward pass reports what the {@link Curvature#KFAC} curvature needs:
@@ -109,16 +108,14 @@ public interface ConvNetwork extends Model {
   }
 
   /** The {@link Conv4} adapter of {@link ConvNetwork#conv4}: a view of the Conv4's layers and its tap. */
-  final class Conv4Network implements ConvNetwork {
+  final class Conv4Network extends ModelView implements ConvNetwork {
     private final Conv4 conv4;
     private final List<ConvLayer> convs = new ArrayList<>();
     private final List<ScaleShift> norms = new ArrayList<>();
     private final List<DenseNetwork.Layer> dense = new ArrayList<>();
 
     private Conv4Network(Conv4 conv4) {
-      if (conv4 == null) {
-        throw new IllegalArgumentException("ConvNetwork.conv4: the Conv4 must be given");
-      }
+      super(requireConv4(conv4));
       this.conv4 = conv4;
       LinkedHashMap<String, long[]> shapes = conv4.parameterShapes();
       for (int i = 0; i < 4; i++) {
@@ -128,6 +125,13 @@ public interface ConvNetwork extends Model {
       }
       long[] head = shapes.get(Conv4.HEAD_WEIGHT);
       dense.add(new DenseNetwork.Layer(Conv4.HEAD_WEIGHT, Conv4.HEAD_BIAS, (int) head[0], (int) head[1]));
+    }
+
+    private static Conv4 requireConv4(Conv4 conv4) {
+      if (conv4 == null) {
+        throw new IllegalArgumentException("ConvNetwork.conv4: the Conv4 must be given");
+      }
+      return conv4;
     }
 
     public Conv4 conv4() {
@@ -173,21 +177,6 @@ public interface ConvNetwork extends Model {
           tap.dense(index, input, preActivation);
         }
       });
-    }
-
-    @Override
-    public LinkedHashMap<String, long[]> parameterShapes() {
-      return conv4.parameterShapes();
-    }
-
-    @Override
-    public Params init(long seed, DataType dtype) {
-      return conv4.init(seed, dtype);
-    }
-
-    @Override
-    public Tensor forward(Params params, Tensor x) {
-      return conv4.forward(params, x);
     }
 
     @Override

@@ -10,7 +10,6 @@ import org.bml.core.model.LayerTap;
 import org.bml.core.model.Mlp;
 import org.bml.core.model.Model;
 import org.bml.core.model.Params;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * A model made of dense layers s = a · W + b whose forward pass can report each layer's input a
@@ -64,15 +63,13 @@ public interface DenseNetwork extends Model {
   }
 
   /** The {@link Mlp} adapter of {@link DenseNetwork#mlp}. */
-  final class MlpNetwork implements DenseNetwork {
+  final class MlpNetwork extends ModelView implements DenseNetwork {
     private final Mlp mlp;
     private final Activation activation;
     private final List<Layer> layers = new ArrayList<>();
 
     private MlpNetwork(Mlp mlp, Activation activation) {
-      if (mlp == null || activation == null) {
-        throw new IllegalArgumentException("DenseNetwork.mlp: the Mlp and its activation must be given");
-      }
+      super(requireMlp(mlp, activation));
       // With one layer no activation is applied, so any stated one describes the Mlp.
       if (mlp.layers() > 1 && activation != mlp.activation()) {
         throw new IllegalArgumentException("DenseNetwork.mlp: activation " + activation + " is not the Mlp's ("
@@ -86,6 +83,13 @@ public interface DenseNetwork extends Model {
         String bias = shapes.containsKey(Mlp.biasName(i)) ? Mlp.biasName(i) : null;
         layers.add(new Layer(Mlp.weight(i), bias, w[i], w[i + 1]));
       }
+    }
+
+    private static Mlp requireMlp(Mlp mlp, Activation activation) {
+      if (mlp == null || activation == null) {
+        throw new IllegalArgumentException("DenseNetwork.mlp: the Mlp and its activation must be given");
+      }
+      return mlp;
     }
 
     public Mlp mlp() {
@@ -110,21 +114,6 @@ public interface DenseNetwork extends Model {
           tap.layer(index, input, preActivation);
         }
       });
-    }
-
-    @Override
-    public LinkedHashMap<String, long[]> parameterShapes() {
-      return mlp.parameterShapes();
-    }
-
-    @Override
-    public Params init(long seed, DataType dtype) {
-      return mlp.init(seed, dtype);
-    }
-
-    @Override
-    public Tensor forward(Params params, Tensor x) {
-      return mlp.forward(params, x);
     }
 
     @Override
