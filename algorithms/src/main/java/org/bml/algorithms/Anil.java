@@ -48,7 +48,7 @@ public final class Anil extends InnerLoopLearner {
   /** ANIL on {@link Conv4}: the linear head ({@code head.weight}, {@code head.bias}) is adapted. */
   public static Anil conv4(Conv4 model, Likelihood likelihood, int innerSteps, double innerStepSize,
       GradientOrder order) {
-    return new Anil(model, likelihood, List.of("head.weight", "head.bias"), innerSteps, innerStepSize, order);
+    return new Anil(model, likelihood, Conv4.headNames(), innerSteps, innerStepSize, order);
   }
 
   /** The adapted (head) parameter names. */

@@ -134,6 +134,7 @@ public final class BayesianProtoNet implements MetaLearner {
 
   @Override
   public Params adapt(Params meta, Data support, int steps) {
+    Hyper.atLeast("BayesianProtoNet", "adaptation steps", steps, 0); // no steps are taken, but −1 is a caller's bug
     return posterior(meta, support).mode();
   }
 

@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * serve the metric methods ({@link ProtoNet}, {@link MatchingNet}, {@link BayesianProtoNet}).
  */
 public final class Conv4Embedding implements Model {
-  private static final String HEAD_PREFIX = "head.";
+  private static final String HEAD_PREFIX = org.bml.core.model.ParamNames.HEAD;
   private final Conv4 conv4;
 
   public Conv4Embedding(Conv4 conv4) {

@@ -59,6 +59,7 @@ public final class MatchingNet implements MetaLearner {
 
   @Override
   public Params adapt(Params meta, Data support, int steps) {
+    Hyper.atLeast("MatchingNet", "adaptation steps", steps, 0); // no steps are taken, but −1 is a caller's bug
     ClassStats.counts("MatchingNet", support.y());
     Tensor e = ClassStats.embed("MatchingNet", embedding, meta, support.x());
     return meta.with(SUPPORT_EMBEDDINGS, e).with(SUPPORT_LABELS, support.y());

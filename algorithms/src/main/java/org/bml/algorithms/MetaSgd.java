@@ -30,7 +30,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 public final class MetaSgd extends InnerLoopLearner {
   /** Prefix of the step-size tensors among the meta-parameters. */
-  public static final String PREFIX = "lr/";
+  public static final String PREFIX = org.bml.core.model.ParamNames.STEP_SIZE;
 
   private final int innerSteps;
   private final double initialStepSize;

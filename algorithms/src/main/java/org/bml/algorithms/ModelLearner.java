@@ -26,6 +26,11 @@ public abstract class ModelLearner implements MetaLearner {
     return model;
   }
 
+  /** The per-task loss of the inner loop and of the query term (for wrapping this learner, e.g. MR-MAML). */
+  public Likelihood likelihood() {
+    return likelihood;
+  }
+
   /** The model's seeded initialisation. */
   @Override
   public Params initialize(long seed, DataType dtype) {

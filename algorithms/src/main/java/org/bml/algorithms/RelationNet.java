@@ -171,6 +171,7 @@ public final class RelationNet implements MetaLearner {
 
   @Override
   public Params adapt(Params meta, Data support, int steps) {
+    Hyper.atLeast("RelationNet", "adaptation steps", steps, 0); // no steps are taken, but −1 is a caller's bug
     return meta.with(CLASS_FEATURES, classFeatures(meta, support));
   }
 

@@ -112,6 +112,7 @@ public final class SiameseNet implements MetaLearner {
 
   @Override
   public Params adapt(Params meta, Data support, int steps) {
+    Hyper.atLeast("SiameseNet", "adaptation steps", steps, 0); // no steps are taken, but −1 is a caller's bug
     ClassStats.counts("SiameseNet", support.y());
     Tensor e = ClassStats.embed("SiameseNet", embedding, meta, support.x());
     return meta.with(SUPPORT_EMBEDDINGS, e).with(SUPPORT_LABELS, support.y());

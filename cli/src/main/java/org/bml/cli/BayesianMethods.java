@@ -81,8 +81,8 @@ final class BayesianMethods {
   private static Llama llama(MethodContext c) {
     double eta = c.hp().nonNegative("eta");
     double damping = c.hp().positive("damping", false);
-    double lambda = c.hp().isAuto("prior-precision") ? 1.0 / (c.innerSteps() * c.innerLr())
-        : c.hp().nonNegative("prior-precision");
+    // Parsed here, before the curvature and noise, so that a bad value is reported in the same order as ever.
+    Double givenLambda = c.hp().isAuto("prior-precision") ? null : c.hp().nonNegative("prior-precision");
     Curvature curvature = switch (c.hp().choice("curvature", "kfac", "diagonal-ggn", "exact-hessian")) {
       case "diagonal-ggn" -> Curvature.DIAGONAL_GGN;
       case "exact-hessian" -> Curvature.EXACT_HESSIAN;
@@ -91,7 +91,10 @@ final class BayesianMethods {
     double noiseStd = c.hp().positive("noise-std", false);
     Model m = c.predictor();
     ModelLikelihood ll = c.regression() ? LogLikelihood.gaussian(m, noiseStd) : LogLikelihood.categorical(m);
-    return new Llama(m, c.likelihood(m), ll, c.innerSteps(), c.innerLr(), eta, lambda, damping, curvature);
+    if (givenLambda == null) {
+      return Llama.defaults(m, c.likelihood(m), ll, c.innerSteps(), c.innerLr(), eta, damping, curvature);
+    }
+    return new Llama(m, c.likelihood(m), ll, c.innerSteps(), c.innerLr(), eta, givenLambda, damping, curvature);
   }
 
   private static Platipus platipus(MethodContext c) {
@@ -106,8 +109,8 @@ final class BayesianMethods {
     int particles = c.hp().integer("particles", 1);
     String target = c.hp().choice("target", "auto", "gamma-priors", "loss");
     boolean priors = !target.equals("loss");
-    double epsilon = c.hp().isAuto("epsilon") ? (priors ? c.innerLr() / c.trainingSupport() : c.innerLr())
-        : c.hp().nonNegative("epsilon");
+    // Parsed here, before the priors' settings, so that a bad value is reported in the same order as ever.
+    Double givenEpsilon = c.hp().isAuto("epsilon") ? null : c.hp().nonNegative("epsilon");
     Bmaml.Objective objective = c.hp().choice("objective", "chaser", "query-loss").equals("chaser")
         ? Bmaml.Objective.CHASER : Bmaml.Objective.QUERY_LOSS;
     int leaderSteps = c.hp().integer("leader-steps", objective == Bmaml.Objective.CHASER ? 1 : 0);
@@ -127,8 +130,9 @@ final class BayesianMethods {
     } else {
       posterior = BmamlPosterior.classification(m, la, lb);
     }
-    // Images: P ≈ 10⁵ weights make plain SVGD's log λ step ~ε·P/2 diverge; regression keeps the authors' scale 1.
-    double precisionStep = priors && !c.regression() ? Bmaml.fisherPrecisionStepScale(posterior) : 1.0;
+    double epsilon = givenEpsilon == null ? Bmaml.defaultStepSize(posterior, c.innerLr(), c.trainingSupport())
+        : givenEpsilon;
+    double precisionStep = Bmaml.defaultPrecisionStepScale(posterior);
     return new Bmaml(posterior, new Bmaml.Config(particles, c.innerSteps(), epsilon, leaderSteps, kernel, objective,
         c.gradientOrder(), precisionStep));
   }

@@ -79,7 +79,7 @@ public record MethodContext(String method, TaskKind kind, long[] inputShape, int
       int last = mlp.layers() - 1;
       return List.of(Mlp.weight(last), Mlp.biasName(last));
     }
-    return List.of("head.weight", "head.bias");
+    return Conv4.headNames();
   }
 
   /** A short description of the predictor, recorded in checkpoints. */

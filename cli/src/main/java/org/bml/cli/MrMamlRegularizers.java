@@ -3,6 +3,8 @@ package org.bml.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.LinkedHashSet;
+import org.bml.algorithms.Anil;
+import org.bml.algorithms.InnerLoopLearner;
 import org.bml.algorithms.MetaLearner;
 import org.bml.core.model.Activation;
 import org.bml.core.model.Conv4;
@@ -10,7 +12,6 @@ import org.bml.core.model.Mlp;
 import org.bml.core.model.Model;
 import org.bml.hierarchical.MrMamlActivations;
 import org.bml.hierarchical.MrMamlWeights;
-import org.bml.inference.GradientOrder;
 import org.bml.inference.Likelihood;
 import org.bml.regularizers.Composed;
 import org.bml.regularizers.StochasticBottleneck;
@@ -34,8 +35,9 @@ import org.bml.regularizers.WeightRegularizer;
  *       L-40-40-1 (the paper's sinusoid network, L = 5); images: a Conv-4 whose head outputs 2·L
  *       (μ and s of z), then a linear L → N decoder (L = 64 by default).</li>
  * </ul>
- * The inner loop is second order for {@code maml} and {@code anil} (unless {@code --hp order=first}),
- * first order for {@code fomaml}.
+ * Both wrap the method's learner: they take its inner loop (steps, step size and order: second
+ * order for {@code maml} and {@code anil} unless {@code --hp order=first}, first order for
+ * {@code fomaml}); MR-MAML(W) on an {@code anil} learner keeps its model and adapted head.
  *
  * <p>Defaults follow the authors' sinusoid notebook, whose optimisers decide the result (see
  * {@code hierarchical/.../repro/MrMamlSinusoidRepro}): MR-MAML(W)'s σ is fixed
@@ -50,8 +52,6 @@ final class MrMamlRegularizers {
   static final int W_ENCODER_OUT = 5;
   /** Hidden width of MR-MAML(A)'s sinusoid encoder. */
   static final int A_ENCODER_HIDDEN = 80;
-  static final int A_LATENT_REGRESSION = 5;
-  static final int A_LATENT_IMAGES = 64;
 
   private MrMamlRegularizers() {}
 
@@ -75,30 +75,36 @@ final class MrMamlRegularizers {
         MrMamlRegularizers::activations));
   }
 
-  private static GradientOrder order(MethodContext c) {
-    return switch (c.method()) {
-      case "fomaml" -> GradientOrder.FIRST;
-      case "anil" -> c.gradientOrder();
-      default -> GradientOrder.SECOND;
-    };
+  // The regularizers wrap the method's learner: its inner loop (steps, step size, order) is theirs.
+  private static InnerLoopLearner base(MetaLearner learner, String regularizer) {
+    if (learner instanceof InnerLoopLearner b) {
+      return b;
+    }
+    throw new BadInputException("regularizer " + regularizer + " wraps a learner with an inner gradient loop, not "
+        + learner);
   }
 
-  private static MetaLearner weights(MetaLearner base, MethodContext c) {
+  private static MetaLearner weights(MetaLearner learner, MethodContext c) {
+    InnerLoopLearner base = base(learner, "mr-w");
     double beta = c.hp().nonNegative("beta");
     double initLogStd = c.hp().real("init-log-std", false);
     boolean all = c.hp().choice("stochastic", "weights", "all").equals("all");
     boolean learnStd = c.hp().bool("learn-std");
     Model net;
+    Likelihood likelihood;
     List<String> adapted;
-    if (c.regression() && !c.method().equals("anil")) {
+    if (c.regression() && !(base instanceof Anil)) {
+      // A base that adapts the whole MLP leaves nothing to regularise: the paper's encoder-decoder network instead.
       Composed composed = new Composed(
           new Mlp(Activation.RELU, Math.toIntExact(c.inputShape()[0]), W_ENCODER_HIDDEN, W_ENCODER_OUT),
           new Mlp(Activation.RELU, W_ENCODER_OUT, MethodContext.MLP_HIDDEN[0], MethodContext.MLP_HIDDEN[1], 1));
       net = composed;
+      likelihood = c.likelihood(net);
       adapted = composed.decoderNames();
     } else {
-      net = c.predictor();
-      adapted = c.headNames(net);
+      net = base.model();
+      likelihood = base.likelihood();
+      adapted = MrMamlWeights.adaptedBy(base, c.headNames(net));
     }
     List<String> stochastic = new ArrayList<>();
     for (String n : MrMamlWeights.notAdapted(net, adapted)) {
@@ -108,24 +114,25 @@ final class MrMamlRegularizers {
     }
     WeightRegularizer regularizer = learnStd ? new WeightRegularizer(stochastic, beta, initLogStd)
         : WeightRegularizer.fixedStd(stochastic, beta, initLogStd);
-    return new MrMamlWeights(net, c.likelihood(net), adapted, regularizer, c.innerSteps(), c.innerLr(), order(c));
+    return MrMamlWeights.wrap(base, net, likelihood, adapted, regularizer);
   }
 
-  private static MetaLearner activations(MetaLearner base, MethodContext c) {
+  private static MetaLearner activations(MetaLearner learner, MethodContext c) {
+    InnerLoopLearner base = base(learner, "mr-a");
     double beta = c.hp().nonNegative("beta");
-    int latent = c.hp().isAuto("latent-dim") ? (c.regression() ? A_LATENT_REGRESSION : A_LATENT_IMAGES)
+    int latent = c.hp().isAuto("latent-dim") ? MrMamlActivations.defaultLatentDim(c.regression())
         : c.hp().integer("latent-dim", 1);
     StochasticBottleneck net;
     if (c.regression()) {
       net = new StochasticBottleneck(
           new Mlp(Activation.RELU, Math.toIntExact(c.inputShape()[0]), A_ENCODER_HIDDEN, 2 * latent),
           new Mlp(Activation.RELU, latent, MethodContext.MLP_HIDDEN[0], MethodContext.MLP_HIDDEN[1], 1), latent);
-      return MrMamlActivations.create(net, Likelihood::meanSquaredError, beta, c.innerSteps(), c.innerLr(), order(c));
+      return MrMamlActivations.wrap(base, net, Likelihood::meanSquaredError, beta);
     }
     long[] s = c.inputShape();
     net = new StochasticBottleneck(
         new Conv4(Math.toIntExact(s[0]), MethodContext.CONV4_FILTERS, Math.toIntExact(s[1]), 2 * latent),
         new Mlp(Activation.RELU, latent, c.ways()), latent);
-    return MrMamlActivations.create(net, Likelihood::softmaxCrossEntropy, beta, c.innerSteps(), c.innerLr(), order(c));
+    return MrMamlActivations.wrap(base, net, Likelihood::softmaxCrossEntropy, beta);
   }
 }

@@ -46,9 +46,13 @@ class MethodsTest {
         Methods.Method m = Methods.get(method);
         for (TaskKind kind : TaskKind.values()) {
           MethodContext ctx = context(method, kind, RunConfig.resolveHp(m, r, Map.of()));
-          MetaLearner learner = r.apply(m.factory().create(ctx), ctx);
+          MetaLearner base = m.factory().create(ctx);
+          MetaLearner learner = r.apply(base, ctx);
           Params p = learner.initialize(3, DataType.FLOAT);
           assertTrue(p.numel() > 0, rn + " with " + method + " on " + kind);
+          // The regularizer wraps the base it is given: the base's inner loop is its own.
+          assertTrue(((org.bml.algorithms.InnerLoopLearner) base).inner()
+              == ((org.bml.algorithms.InnerLoopLearner) learner).inner(), rn + " with " + method + " on " + kind);
         }
       }
     }
@@ -58,6 +62,24 @@ class MethodsTest {
     boolean regression = kind == TaskKind.REGRESSION;
     long[] shape = regression ? new long[] {1} : new long[] {1, 28, 28};
     return new MethodContext(method, kind, shape, regression ? 1 : 5, regression ? 10 : 5, 1, 0.1, hp);
+  }
+
+  @Test
+  void autoDefaultsAreTheLearnersOwn() {
+    Methods.Method l = Methods.get("llama");
+    org.bml.hierarchical.Llama llama = (org.bml.hierarchical.Llama) l.factory().create(
+        context("llama", TaskKind.REGRESSION, HyperValues.resolve("llama", l.hyperparameters(), Map.of())));
+    assertEquals(org.bml.hierarchical.Llama.defaultPriorPrecision(1, 0.1), llama.priorPrecision());
+    Methods.Method b = Methods.get("bmaml");
+    for (TaskKind kind : TaskKind.values()) {
+      org.bml.hierarchical.Bmaml bmaml = (org.bml.hierarchical.Bmaml) b.factory().create(
+          context("bmaml", kind, HyperValues.resolve("bmaml", b.hyperparameters(), Map.of())));
+      int support = kind == TaskKind.REGRESSION ? 10 : 5;
+      assertEquals(0.1 / support, bmaml.config().stepSize(), kind.toString());
+      assertEquals(org.bml.hierarchical.Bmaml.defaultPrecisionStepScale(bmaml.posterior()),
+          bmaml.config().precisionStepScale(), kind.toString());
+      assertEquals(kind == TaskKind.REGRESSION, bmaml.config().precisionStepScale() == 1.0, kind.toString());
+    }
   }
 
   @Test

@@ -149,6 +149,31 @@ public final class Bmaml implements MetaLearner {
     return 2.0 / posterior.weightCount();
   }
 
+  /**
+   * BMAML's default precision step scale: {@link #fisherPrecisionStepScale 2/P} where the target has
+   * a weight prior on a classification network (images: Conv-4's P ≈ 10⁵ weights make plain SVGD's
+   * log λ step ~ε·P/2 diverge), otherwise 1, the authors' scale on regression and the only one for
+   * a target without precisions.
+   */
+  public static double defaultPrecisionStepScale(BmamlPosterior posterior) {
+    return posterior.hasWeightPrior() && posterior.output() == BmamlEnsemble.Output.CLASSIFICATION
+        ? fisherPrecisionStepScale(posterior) : 1.0;
+  }
+
+  /**
+   * BMAML's default SVGD step size ε from MAML's inner step size α: α / n for a target with priors,
+   * whose log-likelihood sums over the n support points of a task (so that a step moves the weights
+   * as far as α on a mean loss does), α for {@link BmamlPosterior#negativeLoss −mean loss}.
+   *
+   * @param innerStepSize α ≥ 0
+   * @param supportPoints n ≥ 1 support points per task in training (shots × ways)
+   */
+  public static double defaultStepSize(BmamlPosterior posterior, double innerStepSize, int supportPoints) {
+    Hyper.atLeast("Bmaml", "support points", supportPoints, 1);
+    boolean priors = posterior.hasWeightPrior() || posterior.learnsNoise();
+    return priors ? innerStepSize / supportPoints : innerStepSize;
+  }
+
   /** Θ_n: n SVGD steps from Θ_0 on the support set, per task (differentiable with respect to Θ_0). */
   public ParticlePosterior taskPosterior(Params meta, Data support, int steps) {
     List<Params> initial = initialParticles(meta);

@@ -30,7 +30,7 @@ public final class BmamlEnsemble {
 
   /** The meta-parameter name of particle m's tensor {@code name}. */
   public static String particleName(int m, String name) {
-    return "particle" + m + "/" + name;
+    return org.bml.core.model.ParamNames.particle(m) + name;
   }
 
   /** Particle m (its own names, no task axis) out of the meta-parameters. */

@@ -108,6 +108,31 @@ public final class Llama extends InnerLoopLearner {
   }
 
   /**
+   * LLAMA's default explicit prior precision λ = 1/(K·α): the precision, along the flat directions
+   * of the support loss, of the Gaussian prior that K steps of size α from θ implicitly impose (early
+   * stopping as a prior, Grant et al. 2018 §3.1; Santos 1996). The CLI's {@code prior-precision=auto}.
+   *
+   * @param innerSteps K ≥ 1
+   * @param innerStepSize α &gt; 0
+   */
+  public static double defaultPriorPrecision(int innerSteps, double innerStepSize) {
+    Hyper.atLeast("Llama", "inner steps", innerSteps, 1);
+    Hyper.positive("Llama", "inner step size", innerStepSize);
+    return 1.0 / (innerSteps * innerStepSize);
+  }
+
+  /**
+   * LLAMA with its defaults: the explicit prior precision λ = {@link #defaultPriorPrecision 1/(K·α)}.
+   *
+   * @see #Llama(Model, Likelihood, ModelLikelihood, int, double, double, double, double, Curvature)
+   */
+  public static Llama defaults(Model model, Likelihood loss, ModelLikelihood logLikelihood, int innerSteps,
+      double innerStepSize, double eta, double damping, Curvature curvature) {
+    return new Llama(model, loss, logLikelihood, innerSteps, innerStepSize, eta,
+        defaultPriorPrecision(innerSteps, innerStepSize), damping, curvature);
+  }
+
+  /**
    * Sinusoid-style regression: an {@link Mlp} with Gaussian noise σ (the likelihood of the curvature)
    * and mean squared error as MAML's loss; K-FAC curvature.
    */

@@ -59,9 +59,14 @@ public final class MrMamlActivations extends InnerLoopLearner {
   public MrMamlActivations(StochasticBottleneck model, Function<Model, Likelihood> loss,
       ActivationRegularizer activations, KlPoints klPoints, int innerSteps, double innerStepSize,
       GradientOrder order) {
+    this(model, loss, activations, klPoints, new TruncatedGradientDescent(innerSteps, innerStepSize, order));
+  }
+
+  /** With a given inner loop for the decoder (e.g. a base learner's, see {@link #wrap}). */
+  public MrMamlActivations(StochasticBottleneck model, Function<Model, Likelihood> loss,
+      ActivationRegularizer activations, KlPoints klPoints, TruncatedGradientDescent inner) {
     // The mean path's loss is the base's (evaluation); the decoder's drives the inner loop.
-    super("MrMamlActivations", model, Hyper.nonNull("MrMamlActivations", "loss", loss).apply(model),
-        new TruncatedGradientDescent(innerSteps, innerStepSize, order));
+    super("MrMamlActivations", model, Hyper.nonNull("MrMamlActivations", "loss", loss).apply(model), inner);
     this.bottleneck = model;
     this.decoderLikelihood = Hyper.nonNull("MrMamlActivations", "loss of the decoder",
         loss.apply(model.decoder()));
@@ -74,6 +79,21 @@ public final class MrMamlActivations extends InnerLoopLearner {
       int innerSteps, double innerStepSize, GradientOrder order) {
     return new MrMamlActivations(model, loss, new ActivationRegularizer(beta), KlPoints.QUERY, innerSteps,
         innerStepSize, order);
+  }
+
+  /** The paper's latent dimension L of z: 5 on its sinusoid network, 64 on images (the CLI's {@code latent-dim=auto}). */
+  public static int defaultLatentDim(boolean regression) {
+    return regression ? 5 : 64;
+  }
+
+  /**
+   * MR-MAML(A) around a base learner: the bottleneck's decoder follows the base's inner loop (its
+   * steps, step size, order and preconditioning); β·KL on the query activations, the paper's objective.
+   */
+  public static MrMamlActivations wrap(InnerLoopLearner base, StochasticBottleneck model,
+      Function<Model, Likelihood> loss, double beta) {
+    Hyper.nonNull("MrMamlActivations", "base learner", base);
+    return new MrMamlActivations(model, loss, new ActivationRegularizer(beta), KlPoints.QUERY, base.inner());
   }
 
   /** z = μ(x) exactly and β = 0: {@link Anil} on the mean path with the decoder adapted. */

@@ -47,7 +47,17 @@ public final class MrMamlWeights extends InnerLoopLearner {
    */
   public MrMamlWeights(Model model, Likelihood likelihood, Collection<String> adaptedNames, WeightRegularizer weights,
       int innerSteps, double innerStepSize, GradientOrder order) {
-    super("MrMamlWeights", model, likelihood, new TruncatedGradientDescent(innerSteps, innerStepSize, order));
+    this(model, likelihood, adaptedNames, weights, new TruncatedGradientDescent(innerSteps, innerStepSize, order));
+  }
+
+  /**
+   * @param adaptedNames parameters adapted per task (each a parameter of the model)
+   * @param weights the regulariser over (some of) the other parameters
+   * @param inner the inner loop that adapts them
+   */
+  public MrMamlWeights(Model model, Likelihood likelihood, Collection<String> adaptedNames, WeightRegularizer weights,
+      TruncatedGradientDescent inner) {
+    super("MrMamlWeights", model, likelihood, inner);
     this.adapted = Hyper.parameterNames("MrMamlWeights", "adapted parameter", model, adaptedNames);
     this.weights = Hyper.nonNull("MrMamlWeights", "weight regularizer", weights);
     Hyper.parameterNames("MrMamlWeights", "stochastic parameter", model, weights.names());
@@ -57,6 +67,36 @@ public final class MrMamlWeights extends InnerLoopLearner {
             + "makes only the parameters that are not adapted stochastic");
       }
     }
+  }
+
+  /**
+   * MR-MAML(W) around a base learner: the base's inner loop (its steps, step size, order and
+   * preconditioning), the base's model and likelihood, and, where the base adapts a subset of the
+   * parameters ({@link Anil}), that subset; otherwise {@code adaptedNames} (e.g. the head, as the
+   * base adapts everything and MR-MAML(W) needs a part that is not adapted).
+   *
+   * @param adaptedNames used unless the base is an {@link Anil}
+   * @param weights the regulariser over (some of) the parameters that are not adapted
+   */
+  public static MrMamlWeights wrap(InnerLoopLearner base, Collection<String> adaptedNames, WeightRegularizer weights) {
+    Hyper.nonNull("MrMamlWeights", "base learner", base);
+    return new MrMamlWeights(base.model(), base.likelihood(), adaptedBy(base, adaptedNames), weights, base.inner());
+  }
+
+  /**
+   * MR-MAML(W) with its own network around a base learner's inner loop (the paper's sinusoid
+   * network: a stochastic encoder before the adapted decoder, which a base on the plain MLP cannot
+   * provide).
+   */
+  public static MrMamlWeights wrap(InnerLoopLearner base, Model model, Likelihood likelihood,
+      Collection<String> adaptedNames, WeightRegularizer weights) {
+    Hyper.nonNull("MrMamlWeights", "base learner", base);
+    return new MrMamlWeights(model, likelihood, adaptedNames, weights, base.inner());
+  }
+
+  /** The parameters a base learner adapts per task where it adapts a subset ({@link Anil}'s head), else {@code otherwise}. */
+  public static List<String> adaptedBy(InnerLoopLearner base, Collection<String> otherwise) {
+    return base instanceof Anil anil ? anil.headNames() : List.copyOf(otherwise);
   }
 
   /** Every parameter that is not adapted is stochastic, with the given β and initial log θ_σ. */

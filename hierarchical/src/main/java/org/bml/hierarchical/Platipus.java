@@ -9,6 +9,7 @@ import org.bml.algorithms.InnerLoopLearner;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Model;
+import org.bml.core.model.ParamNames;
 import org.bml.core.model.Params;
 import org.bml.inference.Data;
 import org.bml.inference.GradientOrder;
@@ -53,10 +54,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * changes the Monte Carlo draw but not the estimator.
  */
 public final class Platipus extends InnerLoopLearner {
-  public static final String LOG_PRIOR_VARIANCE = "logvar_theta/";
-  public static final String LOG_POSTERIOR_VARIANCE = "logvar_q/";
-  public static final String GAMMA_P = "gamma_p/";
-  public static final String GAMMA_Q = "gamma_q/";
+  public static final String LOG_PRIOR_VARIANCE = ParamNames.LOG_PRIOR_VARIANCE;
+  public static final String LOG_POSTERIOR_VARIANCE = ParamNames.LOG_POSTERIOR_VARIANCE;
+  public static final String GAMMA_P = ParamNames.GAMMA_P;
+  public static final String GAMMA_Q = ParamNames.GAMMA_Q;
   private static final String[] PREFIXES = {LOG_PRIOR_VARIANCE, LOG_POSTERIOR_VARIANCE, GAMMA_P, GAMMA_Q};
 
   /**

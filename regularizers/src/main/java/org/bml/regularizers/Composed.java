@@ -16,8 +16,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * adapts the decoder and makes the encoder's weights stochastic). Pure, like its parts.
  */
 public final class Composed implements Model {
-  public static final String ENCODER = "encoder.";
-  public static final String DECODER = "decoder.";
+  public static final String ENCODER = org.bml.core.model.ParamNames.ENCODER;
+  public static final String DECODER = org.bml.core.model.ParamNames.DECODER;
 
   private final Model encoder;
   private final Model decoder;

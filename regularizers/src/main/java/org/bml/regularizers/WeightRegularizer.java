@@ -41,7 +41,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class WeightRegularizer {
   /** Prefix of the learned log-standard-deviation tensors in the meta-parameters. */
-  public static final String LOG_STD_PREFIX = "mr-w.logStd:";
+  public static final String LOG_STD_PREFIX = org.bml.core.model.ParamNames.LOG_STD;
 
   private final List<String> names;
   private final double beta;

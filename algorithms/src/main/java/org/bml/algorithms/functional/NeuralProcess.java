@@ -49,8 +49,8 @@ public final class NeuralProcess implements MetaLearner, GaussianOutputs {
 
   /** Name of the per-task summary in adapted parameters, {@code [T, 1, width]}. */
   public static final String SUMMARY = "np.summary";
-  static final String ENCODER = "encoder.";
-  static final String DECODER = "decoder.";
+  static final String ENCODER = org.bml.core.model.ParamNames.ENCODER;
+  static final String DECODER = org.bml.core.model.ParamNames.DECODER;
   /** Floor and scale of the output standard deviation (authors' code). */
   static final double SIGMA_FLOOR = 0.1;
 

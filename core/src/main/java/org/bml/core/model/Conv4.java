@@ -2,6 +2,7 @@ package org.bml.core.model;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
@@ -63,12 +64,41 @@ public final class Conv4 implements Model {
       shapes.put(gamma(i), new long[] {filters});
       shapes.put(beta(i), new long[] {filters});
     }
-    shapes.put("head.weight", new long[] {embeddingSize(), outputs});
-    shapes.put("head.bias", new long[] {outputs});
+    shapes.put(HEAD_WEIGHT, new long[] {embeddingSize(), outputs});
+    shapes.put(HEAD_BIAS, new long[] {outputs});
   }
+
+  /** The parameter names of the linear head (stored in checkpoints: never renamed). */
+  public static final String HEAD_WEIGHT = ParamNames.HEAD_WEIGHT;
+  public static final String HEAD_BIAS = ParamNames.HEAD_BIAS;
 
   public BatchNorm batchNorm() {
     return batchNorm;
+  }
+
+  /** The side of the square input images, H = W. */
+  public int imageSize() {
+    return imageSize;
+  }
+
+  /** Input channels C. */
+  public int channels() {
+    return channels;
+  }
+
+  /** Filters of each block. */
+  public int filters() {
+    return filters;
+  }
+
+  /** Outputs of the head. */
+  public int outputs() {
+    return outputs;
+  }
+
+  /** The head's parameter names, weight then bias (what ANIL adapts). */
+  public static java.util.List<String> headNames() {
+    return java.util.List.of(HEAD_WEIGHT, HEAD_BIAS);
   }
 
   public static String conv(int i) {
@@ -109,34 +139,62 @@ public final class Conv4 implements Model {
       m.put(beta(i), Tensor.variable(Layers.filled(0.0, dtype, filters), beta(i)));
     }
     double bound = 1.0 / Math.sqrt(embeddingSize());
-    m.put("head.weight", Tensor.variable(Layers.uniform(rng, bound, dtype, embeddingSize(), outputs), "head.weight"));
-    m.put("head.bias", Tensor.variable(Layers.uniform(rng, bound, dtype, outputs), "head.bias"));
+    m.put(HEAD_WEIGHT, Tensor.variable(Layers.uniform(rng, bound, dtype, embeddingSize(), outputs), HEAD_WEIGHT));
+    m.put(HEAD_BIAS, Tensor.variable(Layers.uniform(rng, bound, dtype, outputs), HEAD_BIAS));
     return Params.of(m);
   }
 
   /** The 64-d (for 28×28 input) embedding {@code [T, n, embeddingSize]}, before the head. */
   public Tensor embed(Params params, Tensor x) {
+    return embed(params, x, null);
+  }
+
+  // tap == null: the fused Ops.batchNorm (training's ops); otherwise batch-norm written out to expose x̂.
+  private Tensor embed(Params params, Tensor x, LayerTap tap) {
     if (x.rank() != 5 || x.size(2) != channels || x.size(3) != imageSize || x.size(4) != imageSize) {
       throw new IllegalArgumentException("Conv4: input must be [T, n, " + channels + ", " + imageSize + ", "
           + imageSize + "], got " + Arrays.toString(x.shape()));
     }
     long t = x.size(0);
     long n = x.size(1);
+    int[] axes = batchNorm == BatchNorm.TRANSDUCTIVE ? new int[] {1, 3, 4} : new int[] {3, 4};
     Tensor h = x;
     for (int i = 0; i < 4; i++) {
-      h = Ops.conv2d(h, params.get(conv(i)), 1, 1);
+      Tensor s = Ops.conv2d(h, params.get(conv(i)), 1, 1);
       Tensor g = channelwise(params.get(gamma(i)), t);
       Tensor b = channelwise(params.get(beta(i)), t);
-      h = batchNorm == BatchNorm.TRANSDUCTIVE ? Ops.batchNorm(h, g, b, BN_EPS, 1, 3, 4)
-          : Ops.batchNorm(h, g, b, BN_EPS, 3, 4);
-      h = Ops.maxPool2x2(Ops.relu(h));
+      Tensor y;
+      if (tap == null) {
+        y = Ops.batchNorm(s, g, b, BN_EPS, axes);
+      } else {
+        tap.conv(i, h, s);
+        Tensor centered = Ops.sub(s, Ops.mean(s, true, axes));
+        Tensor var = Ops.mean(Ops.square(centered), true, axes);
+        Tensor normed = Ops.div(centered, Ops.sqrt(Ops.addScalar(var, BN_EPS)));
+        y = Ops.add(Ops.mul(normed, g), b);
+        tap.scaleShift(i, normed, y);
+      }
+      h = Ops.maxPool2x2(Ops.relu(y));
     }
     return Ops.reshape(h, t, n, embeddingSize());
   }
 
   @Override
   public Tensor forward(Params params, Tensor x) {
-    return Layers.linear(embed(params, x), params.get("head.weight"), params.get("head.bias"));
+    return Layers.linear(embed(params, x), params.get(HEAD_WEIGHT), params.get(HEAD_BIAS));
+  }
+
+  /**
+   * The forward pass reporting each convolution ({@link LayerTap#conv}), each batch-norm's
+   * normalised input and output ({@link LayerTap#scaleShift}) and the head ({@link LayerTap#dense})
+   * to the tap. Batch-norm is written out here to expose x̂, so the outputs equal
+   * {@link #forward(Params, Tensor)}'s up to rounding (≤ 1e-12 in float64), not bit for bit.
+   */
+  public Tensor forward(Params params, Tensor x, LayerTap tap) {
+    Tensor embedding = embed(params, x, Objects.requireNonNull(tap, "Conv4.forward: tap (use LayerTap.NONE)"));
+    Tensor out = Layers.linear(embedding, params.get(HEAD_WEIGHT), params.get(HEAD_BIAS));
+    tap.dense(0, embedding, out);
+    return out;
   }
 
   // [C] → [1, 1, C, 1, 1] (shared) or [T, C] → [T, 1, C, 1, 1] (per task), broadcasting over [T, n, C, H, W].

@@ -45,6 +45,11 @@ public final class Mlp implements Model {
     return widths.clone();
   }
 
+  /** The activation between layers (none after the last). */
+  public Activation activation() {
+    return activation;
+  }
+
   public int layers() {
     return widths.length - 1;
   }
@@ -78,15 +83,19 @@ public final class Mlp implements Model {
 
   @Override
   public Tensor forward(Params params, Tensor x) {
+    return forward(params, x, LayerTap.NONE);
+  }
+
+  /** The forward pass, reporting each layer's input and pre-activation to the tap ({@link LayerTap#dense}). */
+  public Tensor forward(Params params, Tensor x, LayerTap tap) {
     if (x.rank() != 3 || x.size(2) != widths[0]) {
       throw new IllegalArgumentException("Mlp: input must be [T, n, " + widths[0] + "], got " + Arrays.toString(x.shape()));
     }
     Tensor h = x;
     for (int i = 0; i + 1 < widths.length; i++) {
-      h = Layers.linear(h, params.get(weight(i)), bias ? params.get(biasName(i)) : null);
-      if (i + 2 < widths.length) {
-        h = activation.apply(h);
-      }
+      Tensor s = Layers.linear(h, params.get(weight(i)), bias ? params.get(biasName(i)) : null);
+      tap.dense(i, h, s);
+      h = i + 2 < widths.length ? activation.apply(s) : s;
     }
     return h;
   }

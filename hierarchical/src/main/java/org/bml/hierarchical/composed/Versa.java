@@ -37,8 +37,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * is fixed.
  */
 public final class Versa implements MetaLearner {
-  public static final String BODY = "body.";
-  public static final String HEAD = "head.";
+  public static final String BODY = org.bml.core.model.ParamNames.BODY;
+  public static final String HEAD = org.bml.core.model.ParamNames.HEAD;
 
   /** The likelihood of the head's outputs. */
   public enum Output { REGRESSION, CLASSIFICATION }

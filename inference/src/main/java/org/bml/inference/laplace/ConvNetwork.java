@@ -1,17 +1,14 @@
 package org.bml.inference.laplace;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
-import org.bml.core.check.GradientCheck;
 import org.bml.core.model.Conv4;
-import org.bml.core.model.Layers;
+import org.bml.core.model.LayerTap;
 import org.bml.core.model.Model;
 import org.bml.core.model.Params;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * A convolutional model whose forward pass reports what the {@link Curvature#KFAC} curvature needs:
@@ -103,29 +100,22 @@ public interface ConvNetwork extends Model {
 
   /**
    * {@link Conv4} as a convolutional network: four convolutions (3×3, padding 1, no bias), four
-   * batch-norm scale-shifts, and the dense head. Checked: the two forward passes must agree on the
-   * Conv4's own seeded initial parameters.
-   *
-   * @throws IllegalArgumentException if they do not
+   * batch-norm scale-shifts, and the dense head, reported by the Conv4's own tapped forward pass
+   * ({@link Conv4#forward(Params, Tensor, LayerTap)}).
    */
   static ConvNetwork conv4(Conv4 conv4) {
     return new Conv4Network(conv4);
   }
 
-  /** The {@link Conv4} adapter of {@link ConvNetwork#conv4}. */
-  final class Conv4Network implements ConvNetwork {
-    private static final String HEAD_WEIGHT = "head.weight";
-    private static final String HEAD_BIAS = "head.bias";
+  /** The {@link Conv4} adapter of {@link ConvNetwork#conv4}: a view of the Conv4's layers and its tap. */
+  final class Conv4Network extends ModelView implements ConvNetwork {
     private final Conv4 conv4;
     private final List<ConvLayer> convs = new ArrayList<>();
     private final List<ScaleShift> norms = new ArrayList<>();
     private final List<DenseNetwork.Layer> dense = new ArrayList<>();
-    private final int imageSize;
 
     private Conv4Network(Conv4 conv4) {
-      if (conv4 == null) {
-        throw new IllegalArgumentException("ConvNetwork.conv4: the Conv4 must be given");
-      }
+      super(requireConv4(conv4));
       this.conv4 = conv4;
       LinkedHashMap<String, long[]> shapes = conv4.parameterShapes();
       for (int i = 0; i < 4; i++) {
@@ -133,44 +123,16 @@ public interface ConvNetwork extends Model {
         convs.add(new ConvLayer(Conv4.conv(i), null, (int) w[1], (int) w[0], (int) w[2], 1, 1));
         norms.add(new ScaleShift(Conv4.gamma(i), Conv4.beta(i), (int) w[0]));
       }
-      long[] head = shapes.get(HEAD_WEIGHT);
-      dense.add(new DenseNetwork.Layer(HEAD_WEIGHT, HEAD_BIAS, (int) head[0], (int) head[1]));
-      this.imageSize = findImageSize(conv4, convs.get(0).in());
-      Params p = conv4.init(7, DataType.DOUBLE);
-      Tensor x = Tensor.constant(GradientCheck.uniform(11, -1, 1, 2, 3, convs.get(0).in(), imageSize, imageSize));
-      double diff = conv4.forward(p, x).value().sub(forward(p, x, NO_TAP).value()).amax().getDouble(0);
-      if (!(diff <= 1e-12)) {
-        throw new IllegalArgumentException("ConvNetwork.conv4: the adapter does not reproduce the Conv4's outputs (max"
-            + " difference " + diff + ")");
-      }
+      long[] head = shapes.get(Conv4.HEAD_WEIGHT);
+      dense.add(new DenseNetwork.Layer(Conv4.HEAD_WEIGHT, Conv4.HEAD_BIAS, (int) head[0], (int) head[1]));
     }
 
-    // Conv4 does not expose its image size: the embedding fixes it up to floor(size/16), and the input
-    // check of Conv4.embed (which throws before computing anything) picks the one it was built with.
-    private static int findImageSize(Conv4 conv4, int channels) {
-      long side = Math.round(Math.sqrt(conv4.embeddingSize() / (double) conv4.parameterShapes().get(Conv4.conv(0))[0]));
-      for (long s = 16 * side; s < 16 * side + 16; s++) {
-        Tensor probe = Tensor.constant(org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, 1, 1, channels, s, s));
-        try {
-          conv4.embed(conv4.init(0, DataType.DOUBLE), probe);
-          return (int) s;
-        } catch (IllegalArgumentException wrongSize) {
-          // try the next size
-        }
+    private static Conv4 requireConv4(Conv4 conv4) {
+      if (conv4 == null) {
+        throw new IllegalArgumentException("ConvNetwork.conv4: the Conv4 must be given");
       }
-      throw new IllegalArgumentException("ConvNetwork.conv4: cannot determine the image size of " + conv4);
+      return conv4;
     }
-
-    private static final Tap NO_TAP = new Tap() {
-      @Override
-      public void conv(int index, Tensor input, Tensor output) {}
-
-      @Override
-      public void scaleShift(int index, Tensor normalized, Tensor output) {}
-
-      @Override
-      public void dense(int index, Tensor input, Tensor preActivation) {}
-    };
 
     public Conv4 conv4() {
       return conv4;
@@ -178,7 +140,7 @@ public interface ConvNetwork extends Model {
 
     /** The image side the Conv4 was built for. */
     public int imageSize() {
-      return imageSize;
+      return conv4.imageSize();
     }
 
     @Override
@@ -196,57 +158,30 @@ public interface ConvNetwork extends Model {
       return List.copyOf(dense);
     }
 
-    /** Conv4's blocks with the same ops in the same order (batch-norm written out to expose x̂). */
+    /** The Conv4's own tapped forward pass, its reports passed on. */
     @Override
     public Tensor forward(Params params, Tensor x, Tap tap) {
-      if (x.rank() != 5 || x.size(2) != convs.get(0).in() || x.size(3) != imageSize || x.size(4) != imageSize) {
-        throw new IllegalArgumentException("ConvNetwork.conv4: input must be [T, n, " + convs.get(0).in() + ", "
-            + imageSize + ", " + imageSize + "], got " + Arrays.toString(x.shape()));
-      }
-      long t = x.size(0);
-      long n = x.size(1);
-      Tensor h = x;
-      for (int i = 0; i < 4; i++) {
-        Tensor s = Ops.conv2d(h, params.get(Conv4.conv(i)), 1, 1);
-        tap.conv(i, h, s);
-        // Ops.batchNorm(s, γ, β, ε, 1, 3, 4), step by step.
-        Tensor centered = Ops.sub(s, Ops.mean(s, true, 1, 3, 4));
-        Tensor var = Ops.mean(Ops.square(centered), true, 1, 3, 4);
-        Tensor normed = Ops.div(centered, Ops.sqrt(Ops.addScalar(var, Conv4.BN_EPS)));
-        Tensor y = Ops.add(Ops.mul(normed, channelwise(params.get(Conv4.gamma(i)), t)),
-            channelwise(params.get(Conv4.beta(i)), t));
-        tap.scaleShift(i, normed, y);
-        h = Ops.maxPool2x2(Ops.relu(y));
-      }
-      Tensor embedding = Ops.reshape(h, t, n, conv4.embeddingSize());
-      Tensor out = Layers.linear(embedding, params.get(HEAD_WEIGHT), params.get(HEAD_BIAS));
-      tap.dense(0, embedding, out);
-      return out;
-    }
+      return conv4.forward(params, x, new LayerTap() {
+        @Override
+        public void conv(int index, Tensor input, Tensor output) {
+          tap.conv(index, input, output);
+        }
 
-    // As Conv4: [C] → [1, 1, C, 1, 1] (shared) or [T, C] → [T, 1, C, 1, 1] (per task).
-    private static Tensor channelwise(Tensor p, long t) {
-      return p.rank() == 1 ? Ops.reshape(p, 1, 1, p.size(0), 1, 1) : Ops.reshape(p, t, 1, p.size(1), 1, 1);
-    }
+        @Override
+        public void scaleShift(int index, Tensor normalized, Tensor output) {
+          tap.scaleShift(index, normalized, output);
+        }
 
-    @Override
-    public LinkedHashMap<String, long[]> parameterShapes() {
-      return conv4.parameterShapes();
-    }
-
-    @Override
-    public Params init(long seed, DataType dtype) {
-      return conv4.init(seed, dtype);
-    }
-
-    @Override
-    public Tensor forward(Params params, Tensor x) {
-      return conv4.forward(params, x);
+        @Override
+        public void dense(int index, Tensor input, Tensor preActivation) {
+          tap.dense(index, input, preActivation);
+        }
+      });
     }
 
     @Override
     public String toString() {
-      return "ConvNetwork.conv4(" + conv4.parameterShapes().get(Conv4.conv(0))[0] + " filters, " + imageSize + "px)";
+      return "ConvNetwork.conv4(" + conv4.filters() + " filters, " + conv4.imageSize() + "px)";
     }
   }
 }

@@ -5,13 +5,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import org.bml.core.autodiff.Tensor;
-import org.bml.core.check.GradientCheck;
 import org.bml.core.model.Activation;
-import org.bml.core.model.Layers;
+import org.bml.core.model.LayerTap;
 import org.bml.core.model.Mlp;
 import org.bml.core.model.Model;
 import org.bml.core.model.Params;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * A model made of dense layers s = a · W + b whose forward pass can report each layer's input a
@@ -48,44 +46,34 @@ public interface DenseNetwork extends Model {
   Tensor forward(Params params, Tensor x, Tap tap);
 
   /**
-   * An {@link Mlp} as a dense network. The Mlp does not expose its activation, so it is given here
-   * and checked: the two forward passes must agree on the Mlp's own seeded initial parameters.
+   * An {@link Mlp} as a dense network, stating the activation it expects the Mlp to have.
    *
-   * @throws IllegalArgumentException if the activation does not reproduce the Mlp's outputs
+   * @throws IllegalArgumentException if the Mlp has hidden layers with another activation
    */
   static DenseNetwork mlp(Mlp mlp, Activation activation) {
     return new MlpNetwork(mlp, activation);
   }
 
-  /**
-   * An {@link Mlp} as a dense network, its activation found by reproduction: the first
-   * {@link Activation} whose forward pass equals the Mlp's on its seeded initial parameters.
-   *
-   * @throws IllegalArgumentException if no activation reproduces the Mlp's outputs
-   */
+  /** An {@link Mlp} as a dense network: a view of its layers and of its tapped forward pass. */
   static DenseNetwork mlp(Mlp mlp) {
     if (mlp == null) {
       throw new IllegalArgumentException("DenseNetwork.mlp: the Mlp must be given");
     }
-    for (Activation a : Activation.values()) {
-      try {
-        return new MlpNetwork(mlp, a);
-      } catch (IllegalArgumentException notThisOne) {
-        // try the next activation
-      }
-    }
-    throw new IllegalArgumentException("DenseNetwork.mlp: no Activation reproduces the outputs of " + mlp);
+    return new MlpNetwork(mlp, mlp.activation());
   }
 
   /** The {@link Mlp} adapter of {@link DenseNetwork#mlp}. */
-  final class MlpNetwork implements DenseNetwork {
+  final class MlpNetwork extends ModelView implements DenseNetwork {
     private final Mlp mlp;
     private final Activation activation;
     private final List<Layer> layers = new ArrayList<>();
 
     private MlpNetwork(Mlp mlp, Activation activation) {
-      if (mlp == null || activation == null) {
-        throw new IllegalArgumentException("DenseNetwork.mlp: the Mlp and its activation must be given");
+      super(requireMlp(mlp, activation));
+      // With one layer no activation is applied, so any stated one describes the Mlp.
+      if (mlp.layers() > 1 && activation != mlp.activation()) {
+        throw new IllegalArgumentException("DenseNetwork.mlp: activation " + activation + " is not the Mlp's ("
+            + mlp.activation() + "): pass the activation the Mlp was built with");
       }
       this.mlp = mlp;
       this.activation = activation;
@@ -95,15 +83,13 @@ public interface DenseNetwork extends Model {
         String bias = shapes.containsKey(Mlp.biasName(i)) ? Mlp.biasName(i) : null;
         layers.add(new Layer(Mlp.weight(i), bias, w[i], w[i + 1]));
       }
-      Params p = mlp.init(7, DataType.DOUBLE);
-      Tensor x = Tensor.constant(GradientCheck.uniform(11, -2, 2, 1, 4, w[0]));
-      double diff = mlp.forward(p, x).value().sub(forward(p, x, (i, a, s) -> { }).value())
-          .amax().getDouble(0);
-      if (!(diff <= 1e-12)) {
-        throw new IllegalArgumentException("DenseNetwork.mlp: activation " + activation
-            + " does not reproduce the Mlp's outputs (max difference " + diff
-            + "): pass the activation the Mlp was built with");
+    }
+
+    private static Mlp requireMlp(Mlp mlp, Activation activation) {
+      if (mlp == null || activation == null) {
+        throw new IllegalArgumentException("DenseNetwork.mlp: the Mlp and its activation must be given");
       }
+      return mlp;
     }
 
     public Mlp mlp() {
@@ -119,31 +105,15 @@ public interface DenseNetwork extends Model {
       return List.copyOf(layers);
     }
 
+    /** The Mlp's own tapped forward pass ({@link Mlp#forward(Params, Tensor, LayerTap)}). */
     @Override
     public Tensor forward(Params params, Tensor x, Tap tap) {
-      Tensor h = x;
-      for (int i = 0; i < layers.size(); i++) {
-        Layer l = layers.get(i);
-        Tensor s = Layers.linear(h, params.get(l.weight()), l.bias() == null ? null : params.get(l.bias()));
-        tap.layer(i, h, s);
-        h = i + 1 < layers.size() ? activation.apply(s) : s;
-      }
-      return h;
-    }
-
-    @Override
-    public LinkedHashMap<String, long[]> parameterShapes() {
-      return mlp.parameterShapes();
-    }
-
-    @Override
-    public Params init(long seed, DataType dtype) {
-      return mlp.init(seed, dtype);
-    }
-
-    @Override
-    public Tensor forward(Params params, Tensor x) {
-      return mlp.forward(params, x);
+      return mlp.forward(params, x, new LayerTap() {
+        @Override
+        public void dense(int index, Tensor input, Tensor preActivation) {
+          tap.layer(index, input, preActivation);
+        }
+      });
     }
 
     @Override

@@ -47,9 +47,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class InferenceNetwork implements InferenceStrategy {
   /** The name prefix of the network's weights in θ. */
-  public static final String PREFIX = "infnet.";
-  private static final String ENCODER = PREFIX + "encoder.";
-  private static final String DECODER = PREFIX + "decoder.";
+  public static final String PREFIX = org.bml.core.model.ParamNames.INFERENCE_NETWORK;
+  private static final String ENCODER = PREFIX + org.bml.core.model.ParamNames.ENCODER;
+  private static final String DECODER = PREFIX + org.bml.core.model.ParamNames.DECODER;
 
   private final List<String> modelNames;
   private final ParamLayout amortized;
