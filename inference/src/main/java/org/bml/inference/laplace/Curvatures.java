@@ -104,7 +104,7 @@ final class Curvatures {
         try (GradMode.Scope s = mode(record)) {
           up = Ops.mul(col, Tensor.constant(mask));
         }
-        List<Tensor> u = Autodiff.grad(List.of(f), List.of(up), v.tensors(), record, true);
+        List<Tensor> u = inDouble(Autodiff.grad(List.of(f), List.of(up), v.tensors(), record, true), record);
         try (GradMode.Scope s = mode(record)) {
           Tensor sq = Ops.square(layout.flatten(Params.of(layout.names(), u)));
           diag = diag == null ? sq : Ops.add(diag, sq);
@@ -202,7 +202,7 @@ final class Curvatures {
     Tensor[] g = new Tensor[nl];
     for (int r = 0; r < rank; r++) {
       Tensor col = record ? ml.output().factorColumn(f, r) : Tensor.constant(ml.output().factorColumn(f.value(), r));
-      List<Tensor> gs = Autodiff.grad(List.of(f), List.of(col), Arrays.asList(pre), record, true);
+      List<Tensor> gs = inDouble(Autodiff.grad(List.of(f), List.of(col), Arrays.asList(pre), record, true), record);
       try (GradMode.Scope s = mode(record)) {
         for (int l = 0; l < nl; l++) {
           Tensor ggT = Ops.matmul(gs.get(l), gs.get(l), true, false);
@@ -213,7 +213,7 @@ final class Curvatures {
     try (GradMode.Scope s = mode(record)) {
       List<Tensor[]> out = new ArrayList<>();
       for (int l = 0; l < nl; l++) {
-        Tensor a = inputs[l];
+        Tensor a = inDouble(List.of(inputs[l]), record).get(0);
         if (layers.get(l).bias() != null) {
           a = Ops.concat(2, List.of(a, Tensor.constant(Nd4j.ones(a.dtype(), t, n, 1))));
         }
@@ -221,6 +221,19 @@ final class Curvatures {
       }
       return out;
     }
+  }
+
+  // Unrecorded, the products and sums after the last reverse pass run in float64 whatever the
+  // model's dtype, so that a float32 model's double curvature is accumulated in double precision.
+  private static List<Tensor> inDouble(List<Tensor> xs, boolean record) {
+    if (record) {
+      return xs;
+    }
+    List<Tensor> out = new ArrayList<>();
+    for (Tensor x : xs) {
+      out.add(Tensor.constant(x.value().castTo(DataType.DOUBLE)));
+    }
+    return out;
   }
 
   private static GradMode.Scope mode(boolean record) {
