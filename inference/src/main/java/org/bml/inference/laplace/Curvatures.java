@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.bml.core.autodiff.Autodiff;
+import org.bml.core.autodiff.GradMode;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
@@ -24,32 +25,53 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * The curvature computations on the tape, all tasks of a batch at once (tasks are independent, so
  * a direction set in every task's block gives every task's Hessian-vector product in one pass).
- * Results are double arrays indexed [task][...] in {@link ParamLayout} order.
+ * Each is written once as a tape expression; the double arrays, indexed [task][...] in
+ * {@link ParamLayout} order, are that expression's values, evaluated without recording.
  */
 final class Curvatures {
   private Curvatures() {}
 
+  // Each curvature is written once, on the tape, with a flag `record`. Recorded (createGraph = true),
+  // it is a differentiable function of the mode (and of the prior's own tensors), for a
+  // log-determinant whose gradient reaches θ through φ̂. Not recorded, the same expression is
+  // evaluated at fresh roots with the last reverse pass unrecorded and the arithmetic after it under
+  // no-grad; its double-precision value is read from the result.
+
   /** −∇² (log p(D | φ) + log p(φ)) at the mode, [T][P][P], from P Hessian-vector products. */
   static double[][][] exactHessian(LogLikelihood ll, LogPrior prior, Params mode, Data support, ParamLayout layout) {
-    Params v = mode.asVariables();
+    INDArray h = exactHessian(ll, prior, mode, support, layout, false).value().castTo(DataType.DOUBLE);
+    int t = (int) support.tasks();
+    double[][][] out = new double[t][][];
+    for (int task = 0; task < t; task++) {
+      out[task] = h.get(NDArrayIndex.point(task), NDArrayIndex.all(), NDArrayIndex.all()).toDoubleMatrix();
+    }
+    return out;
+  }
+
+  /** −∇² log joint at the mode as a tensor {@code [T, P, P]} (P recorded Hessian-vector products). */
+  static Tensor exactHessianTape(LogLikelihood ll, LogPrior prior, Params mode, Data support, ParamLayout layout) {
+    return exactHessian(ll, prior, mode, support, layout, true);
+  }
+
+  // −∇² log joint, [T, P(row j), P(column k)]: column k is the HVP with the k-th unit direction.
+  private static Tensor exactHessian(LogLikelihood ll, LogPrior prior, Params mode, Data support, ParamLayout layout,
+      boolean record) {
+    Params v = record ? roots(mode) : mode.asVariables();
     Tensor joint = Ops.sum(LogJointAscent.logJoint(ll, prior, v, support), false);
     int t = (int) support.tasks();
     int p = layout.size();
-    double[][][] h = new double[t][p][p];
+    DataType dtype = mode.tensors().get(0).dtype();
     if (!joint.requiresGrad()) {
-      return h;
+      return Tensor.constant(Nd4j.zeros(dtype, t, p, p));
     }
     List<Tensor> g = Autodiff.grad(List.of(joint), null, v.tensors(), true, true);
+    List<Tensor> columns = new ArrayList<>();
     for (int k = 0; k < p; k++) {
-      INDArray dir = unit(mode.tensors().get(0).dtype(), t, p, k);
-      INDArray hv = hvp(g, v, directions(layout, dir), layout);
-      for (int task = 0; task < t; task++) {
-        for (int j = 0; j < p; j++) {
-          h[task][j][k] = -hv.getDouble(task, j);
-        }
-      }
+      columns.add(negHvp(g, v, directions(layout, unit(dtype, t, p, k)), layout, record));
     }
-    return h;
+    try (GradMode.Scope s = mode(record)) {
+      return Ops.stack(2, columns);
+    }
   }
 
   /**
@@ -58,24 +80,34 @@ final class Curvatures {
    * including models whose points interact.
    */
   static double[][] ggnDiagonal(ModelLikelihood ml, Params mode, Data support, ParamLayout layout) {
-    Params v = mode.asVariables();
+    return ggnDiagonal(ml, mode, support, layout, false).value().castTo(DataType.DOUBLE).toDoubleMatrix();
+  }
+
+  /** The diagonal GGN of the likelihood as a tensor {@code [T, P]} (n·R recorded reverse passes). */
+  static Tensor ggnDiagonalTape(ModelLikelihood ml, Params mode, Data support, ParamLayout layout) {
+    return ggnDiagonal(ml, mode, support, layout, true);
+  }
+
+  private static Tensor ggnDiagonal(ModelLikelihood ml, Params mode, Data support, ParamLayout layout,
+      boolean record) {
+    Params v = record ? roots(mode) : mode.asVariables();
     Tensor f = outputs(ml, v, support);
-    int t = (int) support.tasks();
     int n = (int) support.points();
     int rank = ml.output().factorRank(f.size(2));
-    double[][] diag = new double[t][layout.size()];
+    Tensor diag = null;
     for (int r = 0; r < rank; r++) {
-      INDArray col = ml.output().factorColumn(f.value(), r);
+      Tensor col = record ? ml.output().factorColumn(f, r) : Tensor.constant(ml.output().factorColumn(f.value(), r));
       for (int i = 0; i < n; i++) {
-        INDArray up = Nd4j.zeros(f.dtype(), f.shape());
-        atPoint(up, i).assign(atPoint(col, i));
-        List<Tensor> u = Autodiff.grad(List.of(f), List.of(Tensor.constant(up)), v.tensors(), false, true);
-        INDArray flat = flatValues(u, layout);
-        for (int task = 0; task < t; task++) {
-          for (int j = 0; j < diag[task].length; j++) {
-            double x = flat.getDouble(task, j);
-            diag[task][j] += x * x;
-          }
+        INDArray mask = Nd4j.zeros(f.dtype(), f.shape());
+        atPoint(mask, i).assign(1.0);
+        Tensor up;
+        try (GradMode.Scope s = mode(record)) {
+          up = Ops.mul(col, Tensor.constant(mask));
+        }
+        List<Tensor> u = inDouble(Autodiff.grad(List.of(f), List.of(up), v.tensors(), record, true), record);
+        try (GradMode.Scope s = mode(record)) {
+          Tensor sq = Ops.square(layout.flatten(Params.of(layout.names(), u)));
+          diag = diag == null ? sq : Ops.add(diag, sq);
         }
       }
     }
@@ -87,20 +119,13 @@ final class Curvatures {
    * checked against a second with random signs: a prior whose Hessian is not diagonal is an error.
    */
   static double[][] priorDiagonal(LogPrior prior, Params mode, ParamLayout layout, Curvature c) {
-    Params v = mode.asVariables();
-    Tensor lp = prior.logDensity(v);
+    Tensor lp = prior.logDensity(mode);
     int t = (int) mode.tensors().get(0).size(0);
     if (lp.rank() != 1 || lp.size(0) != t) {
       throw new IllegalArgumentException("log prior must have shape [" + t + "] (one value per task), got "
           + Arrays.toString(lp.shape()));
     }
     int p = layout.size();
-    double[][] diag = new double[t][p];
-    Tensor total = Ops.sum(lp, false);
-    if (!total.requiresGrad()) {
-      return diag;
-    }
-    List<Tensor> g = Autodiff.grad(List.of(total), null, v.tensors(), true, true);
     DataType dtype = mode.tensors().get(0).dtype();
     INDArray ones = Nd4j.ones(dtype, t, p);
     INDArray signs = Nd4j.zeros(dtype, t, p);
@@ -110,111 +135,18 @@ final class Curvatures {
         signs.putScalar(task, j, rng.nextBoolean() ? 1.0 : -1.0);
       }
     }
-    INDArray h1 = hvp(g, v, directions(layout, ones), layout);
-    INDArray h2 = hvp(g, v, directions(layout, signs), layout);
-    double scale = h1.amax().getDouble(0);
+    List<Tensor> h = priorHessianTimes(prior, mode, layout, false, ones, signs);
+    double[][] diag = h.get(0).value().castTo(DataType.DOUBLE).toDoubleMatrix();
+    INDArray h2 = h.get(1).value().castTo(DataType.DOUBLE);
+    double scale = h.get(0).value().amax().getDouble(0);
     for (int task = 0; task < t; task++) {
       for (int j = 0; j < p; j++) {
-        double d = -h1.getDouble(task, j);
-        double off = Math.abs(-h2.getDouble(task, j) - d * signs.getDouble(task, j));
+        double d = diag[task][j];
+        double off = Math.abs(h2.getDouble(task, j) - d * signs.getDouble(task, j));
         if (!(off <= 1e-9 * scale + 1e-300)) {
           throw new IllegalArgumentException("Laplace: " + c + " needs a factorised prior (a diagonal Hessian), but the"
               + " prior's Hessian has off-diagonal entries (task " + task + ", row " + j + "): use EXACT_HESSIAN");
         }
-        diag[task][j] = d;
-      }
-    }
-    return diag;
-  }
-
-  /**
-   * K-FAC factors per layer and task: A = (1/n) Σ ā āᵀ (ā = [a, 1] with a bias) and
-   * G = Σ_points Σ_r g gᵀ, g = ∂(c_rᵀ f)/∂s the pre-activation gradient for factor column r.
-   * Returns [layer][task] pairs {A, G}.
-   */
-  static double[][][][][] kfacFactors(ModelLikelihood ml, DenseNetwork net, Params mode, Data support) {
-    List<DenseNetwork.Layer> layers = net.denseLayers();
-    int nl = layers.size();
-    Params v = mode.asVariables();
-    Tensor[] inputs = new Tensor[nl];
-    Tensor[] pre = new Tensor[nl];
-    Tensor f = net.forward(v, support.x(), (i, a, s) -> {
-      inputs[i] = a;
-      pre[i] = s;
-    });
-    requireOutputs(f, support);
-    requireReported(layers, inputs, pre);
-    int t = (int) support.tasks();
-    int n = (int) support.points();
-    double[][][][][] out = new double[nl][t][2][][];
-    int rank = ml.output().factorRank(f.size(2));
-    double[][][][] g = new double[nl][t][][];
-    for (int l = 0; l < nl; l++) {
-      for (int task = 0; task < t; task++) {
-        g[l][task] = new double[layers.get(l).out()][layers.get(l).out()];
-      }
-    }
-    for (int r = 0; r < rank; r++) {
-      INDArray col = ml.output().factorColumn(f.value(), r);
-      List<Tensor> gs = Autodiff.grad(List.of(f), List.of(Tensor.constant(col)), Arrays.asList(pre), false, true);
-      for (int l = 0; l < nl; l++) {
-        INDArray gl = gs.get(l).value().castTo(DataType.DOUBLE);
-        for (int task = 0; task < t; task++) {
-          INDArray gt = gl.get(NDArrayIndex.point(task), NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
-          addInto(g[l][task], gt.transpose().mmul(gt).toDoubleMatrix());
-        }
-      }
-    }
-    for (int l = 0; l < nl; l++) {
-      DenseNetwork.Layer layer = layers.get(l);
-      INDArray a = inputs[l].value().castTo(DataType.DOUBLE);
-      for (int task = 0; task < t; task++) {
-        INDArray at = a.get(NDArrayIndex.point(task), NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
-        if (layer.bias() != null) {
-          at = Nd4j.hstack(at, Nd4j.ones(DataType.DOUBLE, n, 1));
-        }
-        out[l][task][0] = at.transpose().mmul(at).divi(n).toDoubleMatrix();
-        out[l][task][1] = g[l][task];
-      }
-    }
-    return out;
-  }
-
-  // ---------------------------------------------------------------- the same curvatures on the tape
-  // Differentiable functions of the mode (and of the prior's own tensors), for a log-determinant
-  // whose gradient reaches θ through φ̂: each reverse pass is recorded (createGraph = true).
-
-  /** −∇² log joint at the mode as a tensor {@code [T, P, P]} (P recorded Hessian-vector products). */
-  static Tensor exactHessianTape(LogLikelihood ll, LogPrior prior, Params mode, Data support, ParamLayout layout) {
-    Params v = roots(mode);
-    Tensor joint = Ops.sum(LogJointAscent.logJoint(ll, prior, v, support), false);
-    int t = (int) support.tasks();
-    int p = layout.size();
-    List<Tensor> g = Autodiff.grad(List.of(joint), null, v.tensors(), true, true);
-    List<Tensor> columns = new ArrayList<>();
-    for (int k = 0; k < p; k++) {
-      INDArray dir = unit(mode.tensors().get(0).dtype(), t, p, k);
-      columns.add(Ops.neg(hvpTape(g, v, directions(layout, dir), layout)));
-    }
-    return Ops.stack(2, columns); // [T, P(row j), P(column k)]
-  }
-
-  /** The diagonal GGN of the likelihood as a tensor {@code [T, P]} (n·R recorded reverse passes). */
-  static Tensor ggnDiagonalTape(ModelLikelihood ml, Params mode, Data support, ParamLayout layout) {
-    Params v = roots(mode);
-    Tensor f = outputs(ml, v, support);
-    int n = (int) support.points();
-    int rank = ml.output().factorRank(f.size(2));
-    Tensor diag = null;
-    for (int r = 0; r < rank; r++) {
-      Tensor col = ml.output().factorColumn(f, r);
-      for (int i = 0; i < n; i++) {
-        INDArray mask = Nd4j.zeros(f.dtype(), f.shape());
-        atPoint(mask, i).assign(1.0);
-        Tensor up = Ops.mul(col, Tensor.constant(mask));
-        List<Tensor> u = Autodiff.grad(List.of(f), List.of(up), v.tensors(), true, true);
-        Tensor sq = Ops.square(layout.flatten(Params.of(layout.names(), u)));
-        diag = diag == null ? sq : Ops.add(diag, sq);
       }
     }
     return diag;
@@ -222,22 +154,40 @@ final class Curvatures {
 
   /** The diagonal of −∇² log p(φ) as a tensor {@code [T, P]} (one recorded HVP with ones). */
   static Tensor priorDiagonalTape(LogPrior prior, Params mode, ParamLayout layout) {
-    Params v = roots(mode);
-    Tensor total = Ops.sum(prior.logDensity(v), false);
     long t = mode.tensors().get(0).size(0);
-    if (!total.requiresGrad()) {
-      return Tensor.constant(Nd4j.zeros(mode.tensors().get(0).dtype(), t, layout.size()));
-    }
-    List<Tensor> g = Autodiff.grad(List.of(total), null, v.tensors(), true, true);
-    INDArray ones = Nd4j.ones(mode.tensors().get(0).dtype(), t, layout.size());
-    return Ops.neg(hvpTape(g, v, directions(layout, ones), layout));
+    return priorHessianTimes(prior, mode, layout, true, Nd4j.ones(mode.tensors().get(0).dtype(), t, layout.size()))
+        .get(0);
   }
 
-  /** K-FAC factors as tensors per layer: {A [T, in(+1), in(+1)], G [T, out, out]} (R recorded passes). */
-  static List<Tensor[]> kfacFactorsTape(ModelLikelihood ml, DenseNetwork net, Params mode, Data support) {
+  // −∇² log p(φ) times each flat direction [T, P], all tasks at once; zeros for a constant prior.
+  private static List<Tensor> priorHessianTimes(LogPrior prior, Params mode, ParamLayout layout, boolean record,
+      INDArray... flatDirections) {
+    Params v = record ? roots(mode) : mode.asVariables();
+    Tensor total = Ops.sum(prior.logDensity(v), false);
+    List<Tensor> out = new ArrayList<>();
+    if (!total.requiresGrad()) {
+      for (INDArray d : flatDirections) {
+        out.add(Tensor.constant(Nd4j.zeros(mode.tensors().get(0).dtype(), d.shape())));
+      }
+      return out;
+    }
+    List<Tensor> g = Autodiff.grad(List.of(total), null, v.tensors(), true, true);
+    for (INDArray d : flatDirections) {
+      out.add(negHvp(g, v, directions(layout, d), layout, record));
+    }
+    return out;
+  }
+
+  /**
+   * K-FAC factors per dense layer: {A [T, in(+1), in(+1)], G [T, out, out]} with
+   * A = (1/n) Σ ā āᵀ (ā = [a, 1] with a bias) and G = Σ_points Σ_r g gᵀ, g = ∂(c_rᵀ f)/∂s the
+   * pre-activation gradient for factor column r (R reverse passes). With {@code record} the passes
+   * are recorded, so the factors are differentiable functions of the mode; without, constants.
+   */
+  static List<Tensor[]> kfacFactors(ModelLikelihood ml, DenseNetwork net, Params mode, Data support, boolean record) {
     List<DenseNetwork.Layer> layers = net.denseLayers();
     int nl = layers.size();
-    Params v = roots(mode);
+    Params v = record ? roots(mode) : mode.asVariables();
     Tensor[] inputs = new Tensor[nl];
     Tensor[] pre = new Tensor[nl];
     Tensor f = net.forward(v, support.x(), (i, a, s) -> {
@@ -251,22 +201,43 @@ final class Curvatures {
     int rank = ml.output().factorRank(f.size(2));
     Tensor[] g = new Tensor[nl];
     for (int r = 0; r < rank; r++) {
-      Tensor col = ml.output().factorColumn(f, r);
-      List<Tensor> gs = Autodiff.grad(List.of(f), List.of(col), Arrays.asList(pre), true, true);
-      for (int l = 0; l < nl; l++) {
-        Tensor ggT = Ops.matmul(gs.get(l), gs.get(l), true, false);
-        g[l] = g[l] == null ? ggT : Ops.add(g[l], ggT);
+      Tensor col = record ? ml.output().factorColumn(f, r) : Tensor.constant(ml.output().factorColumn(f.value(), r));
+      List<Tensor> gs = inDouble(Autodiff.grad(List.of(f), List.of(col), Arrays.asList(pre), record, true), record);
+      try (GradMode.Scope s = mode(record)) {
+        for (int l = 0; l < nl; l++) {
+          Tensor ggT = Ops.matmul(gs.get(l), gs.get(l), true, false);
+          g[l] = g[l] == null ? ggT : Ops.add(g[l], ggT);
+        }
       }
     }
-    List<Tensor[]> out = new ArrayList<>();
-    for (int l = 0; l < nl; l++) {
-      Tensor a = inputs[l];
-      if (layers.get(l).bias() != null) {
-        a = Ops.concat(2, List.of(a, Tensor.constant(Nd4j.ones(a.dtype(), t, n, 1))));
+    try (GradMode.Scope s = mode(record)) {
+      List<Tensor[]> out = new ArrayList<>();
+      for (int l = 0; l < nl; l++) {
+        Tensor a = inDouble(List.of(inputs[l]), record).get(0);
+        if (layers.get(l).bias() != null) {
+          a = Ops.concat(2, List.of(a, Tensor.constant(Nd4j.ones(a.dtype(), t, n, 1))));
+        }
+        out.add(new Tensor[] {Ops.mulScalar(Ops.matmul(a, a, true, false), 1.0 / n), g[l]});
       }
-      out.add(new Tensor[] {Ops.mulScalar(Ops.matmul(a, a, true, false), 1.0 / n), g[l]});
+      return out;
+    }
+  }
+
+  // Unrecorded, the products and sums after the last reverse pass run in float64 whatever the
+  // model's dtype, so that a float32 model's double curvature is accumulated in double precision.
+  private static List<Tensor> inDouble(List<Tensor> xs, boolean record) {
+    if (record) {
+      return xs;
+    }
+    List<Tensor> out = new ArrayList<>();
+    for (Tensor x : xs) {
+      out.add(Tensor.constant(x.value().castTo(DataType.DOUBLE)));
     }
     return out;
+  }
+
+  private static GradMode.Scope mode(boolean record) {
+    return record ? GradMode.enableGrad() : GradMode.noGrad();
   }
 
   // The mode's tensors as differentiation roots: kept as they are when on the tape (so gradients
@@ -275,13 +246,16 @@ final class Curvatures {
     return mode.map(x -> x.requiresGrad() ? x : x.asVariable());
   }
 
-  private static Tensor hvpTape(List<Tensor> g, Params v, List<Tensor> dirs, ParamLayout layout) {
-    List<Tensor> hv = directionalGrad(g, v, dirs, true);
-    if (hv == null) {
-      long t = v.tensors().get(0).size(0);
-      return Tensor.constant(Nd4j.zeros(v.tensors().get(0).dtype(), t, layout.size()));
+  // −Σ_i dir_i · ∂g_i/∂v (= −H dir for g = ∇ of a scalar), flattened [T, P]; recorded with record.
+  private static Tensor negHvp(List<Tensor> g, Params v, List<Tensor> dirs, ParamLayout layout, boolean record) {
+    List<Tensor> hv = directionalGrad(g, v, dirs, record);
+    try (GradMode.Scope s = mode(record)) {
+      if (hv == null) {
+        long t = v.tensors().get(0).size(0);
+        return Tensor.constant(Nd4j.zeros(v.tensors().get(0).dtype(), t, layout.size()));
+      }
+      return Ops.neg(layout.flatten(Params.of(layout.names(), hv)));
     }
-    return layout.flatten(Params.of(layout.names(), hv));
   }
 
   // Every layer must have reported its input and (differentiable) pre-activation in the forward pass.
@@ -333,16 +307,6 @@ final class Curvatures {
     }
   }
 
-  /** Σ_i dir_i · ∂g_i/∂v (= H dir for g = ∇ of a scalar), flattened [T, P] in double. */
-  private static INDArray hvp(List<Tensor> g, Params v, List<Tensor> dirs, ParamLayout layout) {
-    List<Tensor> hv = directionalGrad(g, v, dirs, false);
-    if (hv == null) {
-      long t = v.tensors().get(0).size(0);
-      return Nd4j.zeros(DataType.DOUBLE, t, layout.size());
-    }
-    return flatValues(hv, layout);
-  }
-
   // Σ_i dir_i · ∂g_i/∂v over the g_i on the tape, per tensor of v; null when none is (a constant
   // gradient has zero derivative, and Autodiff.grad needs at least one output).
   private static List<Tensor> directionalGrad(List<Tensor> g, Params v, List<Tensor> dirs, boolean createGraph) {
@@ -372,22 +336,6 @@ final class Curvatures {
       out.add(Tensor.constant(d.value().dup('c')));
     }
     return out;
-  }
-
-  static INDArray flatValues(List<Tensor> ts, ParamLayout layout) {
-    List<Tensor> constants = new ArrayList<>();
-    for (Tensor x : ts) {
-      constants.add(Tensor.constant(x.value()));
-    }
-    return layout.flatten(Params.of(layout.names(), constants)).value().castTo(DataType.DOUBLE);
-  }
-
-  private static void addInto(double[][] acc, double[][] x) {
-    for (int i = 0; i < acc.length; i++) {
-      for (int j = 0; j < acc[i].length; j++) {
-        acc[i][j] += x[i][j];
-      }
-    }
   }
 
   /** The view of point i (axis 1) of a [T, n, O] array. */

@@ -126,38 +126,38 @@ final class KfacStructure {
     }
   }
 
-  /** The factors as double arrays at a constant mode. */
+  /** The factors as double arrays: the tape factors' values, evaluated without recording. */
   DoubleFactors factors(ModelLikelihood ml, Params mode, Data support) {
-    if (dense != null) {
-      return new DoubleFactors(Curvatures.kfacFactors(ml, dense, mode, support), new double[(int) support.tasks()][0]);
-    }
-    ConvKfac.Factors f = ConvKfac.factors(ml, conv, mode.asVariables(), support, false);
+    TapeFactors f = factors(ml, mode, support, false);
     int t = (int) support.tasks();
-    List<Tensor[]> all = new ArrayList<>(f.conv());
-    all.addAll(f.dense());
-    double[][][][][] out = new double[all.size()][t][2][][];
-    for (int l = 0; l < all.size(); l++) {
+    double[][][][][] out = new double[f.blocks().size()][t][2][][];
+    for (int l = 0; l < f.blocks().size(); l++) {
       for (int k = 0; k < 2; k++) {
-        INDArray x = all.get(l)[k].value().castTo(DataType.DOUBLE);
+        INDArray x = f.blocks().get(l)[k].value().castTo(DataType.DOUBLE);
         for (int task = 0; task < t; task++) {
           out[l][task][k] = x.get(NDArrayIndex.point(task), NDArrayIndex.all(), NDArrayIndex.all()).toDoubleMatrix();
         }
       }
     }
     double[][] diag = new double[t][];
-    Tensor d = diagonalOf(f);
     for (int task = 0; task < t; task++) {
-      diag[task] = d == null ? new double[0] : ParamLayout.row(d.value().castTo(DataType.DOUBLE), task);
+      diag[task] = f.diagonal() == null ? new double[0]
+          : ParamLayout.row(f.diagonal().value().castTo(DataType.DOUBLE), task);
     }
     return new DoubleFactors(out, diag);
   }
 
   /** The factors on the tape, differentiable functions of the mode's tensors. */
   TapeFactors factorsTape(ModelLikelihood ml, Params mode, Data support) {
+    return factors(ml, mode, support, true);
+  }
+
+  private TapeFactors factors(ModelLikelihood ml, Params mode, Data support, boolean record) {
     if (dense != null) {
-      return new TapeFactors(Curvatures.kfacFactorsTape(ml, dense, mode, support), null);
+      return new TapeFactors(Curvatures.kfacFactors(ml, dense, mode, support, record), null);
     }
-    ConvKfac.Factors f = ConvKfac.factors(ml, conv, Curvatures.roots(mode), support, true);
+    Params v = record ? Curvatures.roots(mode) : mode.asVariables();
+    ConvKfac.Factors f = ConvKfac.factors(ml, conv, v, support, record);
     List<Tensor[]> all = new ArrayList<>(f.conv());
     all.addAll(f.dense());
     return new TapeFactors(all, diagonalOf(f));
