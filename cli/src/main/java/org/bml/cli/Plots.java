@@ -102,6 +102,36 @@ final class Plots {
     s.setLineStyle(stroke);
   }
 
+  /** Markers cycled once the palette is used up, so that no two of the first 32 series look alike. */
+  private static final org.knowm.xchart.style.markers.Marker[] MARKERS = {SeriesMarkers.CIRCLE,
+      SeriesMarkers.DIAMOND, SeriesMarkers.SQUARE, SeriesMarkers.TRIANGLE_UP};
+  private static final BasicStroke[] STROKES = {SeriesLines.SOLID, SeriesLines.DASH_DASH, SeriesLines.DOT_DOT,
+      SeriesLines.DASH_DOT};
+
+  /** The look of one series of an overlay: colour, marker and line pattern. */
+  record SeriesStyle(Color color, org.knowm.xchart.style.markers.Marker marker, BasicStroke stroke) {
+    void apply(XYSeries s) {
+      s.setLineColor(color);
+      s.setMarkerColor(color);
+      s.setMarker(marker);
+      s.setLineStyle(stroke);
+    }
+  }
+
+  /** Series i of an overlay: the palette first, then each further round with another marker and line. */
+  static SeriesStyle seriesStyle(int i) {
+    int round = i / PALETTE.length;
+    return new SeriesStyle(PALETTE[i % PALETTE.length], MARKERS[round % MARKERS.length],
+        STROKES[round % STROKES.length]);
+  }
+
+  /** Past 6 series the legend would cover the curves inside the plot, so it goes to the right. */
+  private static void legendOutsideWhenCrowded(XYChart c, int series) {
+    if (series > 6) {
+      c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    }
+  }
+
   private static void diagonal(XYChart c, String name) {
     line(c.addSeries(name, new double[] {0, 1}, new double[] {0, 1}), GREY, SeriesLines.DASH_DASH);
   }
@@ -172,12 +202,9 @@ final class Plots {
     diagonal(c, "perfect calibration");
     int i = 0;
     for (Map.Entry<String, double[]> e : curves.entrySet()) {
-      XYSeries s = c.addSeries(e.getKey(), levels, e.getValue());
-      s.setLineColor(PALETTE[i % PALETTE.length]);
-      s.setMarkerColor(PALETTE[i % PALETTE.length]);
-      s.setMarker(SeriesMarkers.CIRCLE);
-      i++;
+      seriesStyle(i++).apply(c.addSeries(e.getKey(), levels, e.getValue()));
     }
+    legendOutsideWhenCrowded(c, curves.size());
     return image(c);
   }
 
@@ -200,12 +227,9 @@ final class Plots {
           y.add(cal.accuracy()[b]);
         }
       }
-      XYSeries s = c.addSeries(String.format("%s (ECE %.4f)", e.getKey(), cal.ece()), x, y);
-      s.setLineColor(PALETTE[i % PALETTE.length]);
-      s.setMarkerColor(PALETTE[i % PALETTE.length]);
-      s.setMarker(SeriesMarkers.CIRCLE);
-      i++;
+      seriesStyle(i++).apply(c.addSeries(String.format("%s (ECE %.4f)", e.getKey(), cal.ece()), x, y));
     }
+    legendOutsideWhenCrowded(c, cals.size());
     return image(c);
   }
 
