@@ -182,7 +182,7 @@ final class EvalCommand implements Callable<Integer> {
         : split + " split, " + count + " tasks, " + describeEpisode(exp, override.apply(config));
     out.printf("%s (%s%s on %s, iteration %d): %s%s%n", loaded.file(), config.method(),
         "none".equals(config.regularizer()) ? "" : " + " + config.regularizer(), config.dataset(),
-        loaded.checkpoint().iteration(), what, (extra.innerLr == null ? "" : ", test-time inner-lr " + extra.innerLr)
+        loaded.checkpoint().iteration(), what, extra.describe()
         + (classification ? ", batch norm " + config.batchNorm() : ""));
     out.flush();
     Uncertainty unc = uncertainty || extra.wantsPredictiveRun()
@@ -221,6 +221,9 @@ final class EvalCommand implements Callable<Integer> {
       line.put("tasks", s.loss().length);
       line.put("steps", k);
       line.put("inner_lr", config.innerLr());
+      if (extra.hp != null) {
+        line.put("hp_overrides", new java.util.TreeMap<>(extra.hpOverrides(config.method())));
+      }
       if (classification) {
         line.put("batch_norm", config.batchNorm());
       }

@@ -41,6 +41,16 @@ final class EvalOptions {
       + "trained)")
   Double innerLr;
 
+  /**
+   * Hyper-parameters that act only at prediction, so that changing them at eval needs no
+   * retraining; every other one shaped the trained θ and is refused.
+   */
+  static final Map<String, List<String>> PREDICTION_HYPERS = Map.of("llama", List.of("prior-precision", "damping"));
+
+  @Option(names = "--hp", paramLabel = "NAME=VALUE", description = "override a hyper-parameter that acts only at "
+      + "prediction (llama: prior-precision, damping — the Laplace posterior that is sampled); others are refused")
+  List<String> hp;
+
   /** Checks option values before anything runs. */
   void validate(boolean classificationKnown) {
     if (innerLr != null && (!(innerLr > 0) || !Double.isFinite(innerLr))) {
@@ -53,12 +63,49 @@ final class EvalOptions {
 
   /** The checkpoint's configuration with the test-time step size. */
   RunConfig adjust(RunConfig c) {
-    if (innerLr == null) {
+    Map<String, String> hps = hpOverrides(c.method());
+    if (innerLr == null && hps.isEmpty()) {
       return c;
     }
+    Map<String, String> merged = new LinkedHashMap<>(c.hp());
+    merged.putAll(hps);
     return new RunConfig(c.method(), c.regularizer(), c.dataset(), c.omniglotSplit(), c.batchNorm(), c.ways(), c.shots(), c.queries(),
-        c.innerSteps(), innerLr, c.outerLr(), c.outerOptimizer(), c.metaBatch(), c.chunk(), c.iterations(), c.seed(),
-        c.clip(), c.lrSchedule(), c.hp());
+        c.innerSteps(), innerLr == null ? c.innerLr() : innerLr, c.outerLr(), c.outerOptimizer(), c.metaBatch(),
+        c.chunk(), c.iterations(), c.seed(), c.clip(), c.lrSchedule(), merged, c.recompute());
+  }
+
+  /** The --hp overrides, checked against what {@code method} uses only at prediction. */
+  Map<String, String> hpOverrides(String method) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (hp == null) {
+      return out;
+    }
+    List<String> allowed = PREDICTION_HYPERS.getOrDefault(method, List.of());
+    for (String kv : hp) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0 || eq == kv.length() - 1) {
+        throw new BadInputException("--hp expects NAME=VALUE, got '" + kv + "'");
+      }
+      String name = kv.substring(0, eq);
+      if (!allowed.contains(name)) {
+        throw new BadInputException("eval --hp " + name + ": " + method + (allowed.isEmpty()
+            ? " has no hyper-parameter that acts only at prediction"
+            : " takes only " + String.join(", ", allowed) + " at eval (the others shaped the trained parameters)"));
+      }
+      out.put(name, kv.substring(eq + 1));
+    }
+    return out;
+  }
+
+  /** What the header line says about test-time changes. */
+  String describe() {
+    StringBuilder b = new StringBuilder(innerLr == null ? "" : ", test-time inner-lr " + innerLr);
+    if (hp != null) {
+      for (String kv : hp) {
+        b.append(", test-time ").append(kv);
+      }
+    }
+    return b.toString();
   }
 
   /**
