@@ -84,12 +84,7 @@ final class PointEstimateFixtures {
   }
 
   static double norm(List<INDArray> a) {
-    double s = 0;
-    for (INDArray x : a) {
-      double n = x.norm2Number().doubleValue();
-      s += n * n;
-    }
-    return Math.sqrt(s);
+    return org.bml.core.check.GradientCheck.norm(a);
   }
 
   static double maxAbsDiff(INDArray a, INDArray b) {

@@ -56,6 +56,16 @@ public final class GradientCheck {
     return relativeError(hessianVectorProduct(f, at, direction), numericHessianVectorProduct(f, at, direction, eps));
   }
 
+  /** The joint 2-norm of a list of arrays, {@code sqrt(Σ ‖x_i‖₂²)} (each array's norm by ND4J). */
+  public static double norm(List<INDArray> a) {
+    double s = 0;
+    for (INDArray x : a) {
+      double n = x.norm2Number().doubleValue();
+      s += n * n;
+    }
+    return Math.sqrt(s);
+  }
+
   /** {@code ‖a − b‖₂ / max(‖a‖₂, ‖b‖₂, 1e-300)} over all arrays jointly (pairs must have equal shapes). */
   public static double relativeError(List<INDArray> a, List<INDArray> b) {
     if (a.size() != b.size()) {

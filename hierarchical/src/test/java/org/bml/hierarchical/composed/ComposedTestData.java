@@ -37,12 +37,7 @@ final class ComposedTestData {
   }
 
   static double norm(List<INDArray> a) {
-    double s = 0;
-    for (INDArray x : a) {
-      double n = x.norm2Number().doubleValue();
-      s += n * n;
-    }
-    return Math.sqrt(s);
+    return org.bml.core.check.GradientCheck.norm(a);
   }
 
   /**
