@@ -41,8 +41,23 @@ public final class Anil extends InnerLoopLearner {
    */
   public Anil(Model model, Likelihood likelihood, Collection<String> headNames, int innerSteps, double innerStepSize,
       GradientOrder order) {
-    super("Anil", model, likelihood, new TruncatedGradientDescent(innerSteps, innerStepSize, order));
+    this(model, likelihood, headNames, new TruncatedGradientDescent(innerSteps, innerStepSize, order));
+  }
+
+  private Anil(Model model, Likelihood likelihood, Collection<String> headNames, TruncatedGradientDescent inner) {
+    super("Anil", model, likelihood, inner);
     this.head = Hyper.parameterNames("Anil", "head parameter", model, headNames);
+  }
+
+  /** ANIL's meta-gradient runs through {@link TruncatedGradientDescent#adaptSubset}: it can be checkpointed. */
+  @Override
+  public String recomputeRefusal() {
+    return null;
+  }
+
+  @Override
+  protected Anil withInner(TruncatedGradientDescent replacement) {
+    return new Anil(model, likelihood, head, replacement);
   }
 
   /** ANIL on {@link Conv4}: the linear head ({@code head.weight}, {@code head.bias}) is adapted. */
@@ -78,7 +93,6 @@ public final class Anil extends InnerLoopLearner {
    */
   public static Params adaptSubset(TruncatedGradientDescent inner, Likelihood likelihood, Params theta,
       List<String> names, Data support, int steps) {
-    Likelihood subsetOnly = (h, d) -> likelihood.perTask(theta.withAll(h), d);
-    return theta.withAll(inner.adapt(theta.subset(names), support, subsetOnly, steps));
+    return inner.adaptSubset(theta, names, support, likelihood, steps);
   }
 }

@@ -43,7 +43,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public record Checkpoint(INDArray params, INDArray updaterState, int iteration, Map<String, String> config,
     Map<String, String> provenance, String optimizerLayout) {
-  private static final String FORMAT = "bml-checkpoint-1";
+  /** The file format written and read. */
+  public static final String FORMAT = "bml-checkpoint-1";
 
   public Checkpoint {
     config = Collections.unmodifiableMap(new TreeMap<>(config));

@@ -14,14 +14,50 @@ import org.bml.inference.TruncatedGradientDescent;
  */
 public abstract class InnerLoopLearner extends ModelLearner {
   protected final TruncatedGradientDescent inner;
+  // The learner's name in error messages.
+  private final String method;
 
   protected InnerLoopLearner(String method, Model model, Likelihood likelihood, TruncatedGradientDescent inner) {
     super(method, model, likelihood);
     this.inner = Hyper.nonNull(method, "inner loop", inner);
+    this.method = method;
   }
 
   public TruncatedGradientDescent inner() {
     return inner;
+  }
+
+  /**
+   * The same learner with its inner loop checkpointed ({@link TruncatedGradientDescent#withRecompute}):
+   * the same meta-gradient up to float rounding, memory of one segment's graph instead of all K
+   * steps'.
+   *
+   * @param segments checkpointed segments (≥ 1, capped at K), or −1 for ⌈√K⌉
+   * @throws IllegalArgumentException where this learner cannot take it, saying why ({@link #recomputeRefusal})
+   */
+  public InnerLoopLearner withRecompute(int segments) {
+    String why = recomputeRefusal();
+    if (why != null) {
+      throw new IllegalArgumentException(method + " cannot checkpoint its inner loop: " + why);
+    }
+    InnerLoopLearner out = withInner(segments == -1 ? inner.withRecompute() : inner.withRecompute(segments));
+    if (out == null) {
+      throw new IllegalStateException(method + ": recomputeRefusal() is null but withInner is not overridden");
+    }
+    return out;
+  }
+
+  /**
+   * Why {@link #withRecompute} does not apply to this learner, or null when it does (then
+   * {@link #withInner} is overridden). The default: it does not apply.
+   */
+  public String recomputeRefusal() {
+    return "its meta-gradient is not taken through its TruncatedGradientDescent inner loop";
+  }
+
+  /** The same learner with another inner loop (same steps and step size); null where not supported. */
+  protected InnerLoopLearner withInner(TruncatedGradientDescent replacement) {
+    return null;
   }
 
   /** {@code steps} inner steps on the support set from θ. */

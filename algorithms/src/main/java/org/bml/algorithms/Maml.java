@@ -28,14 +28,20 @@ public final class Maml extends InnerLoopLearner {
     super("Maml", model, likelihood, inner);
   }
 
-  /**
-   * The same learner with its inner loop checkpointed ({@link TruncatedGradientDescent#withRecompute}):
-   * the same meta-gradient, memory of one segment's graph instead of all K steps'.
-   *
-   * @param segments checkpointed segments (≥ 1, capped at K), or −1 for ⌈√K⌉
-   */
+  /** MAML's meta-gradient runs through {@link TruncatedGradientDescent#adapt}: it can be checkpointed. */
+  @Override
+  public String recomputeRefusal() {
+    return null;
+  }
+
+  @Override
   public Maml withRecompute(int segments) {
-    return new Maml(model, likelihood, segments == -1 ? inner.withRecompute() : inner.withRecompute(segments));
+    return (Maml) super.withRecompute(segments);
+  }
+
+  @Override
+  protected Maml withInner(TruncatedGradientDescent replacement) {
+    return new Maml(model, likelihood, replacement);
   }
 
   @Override

@@ -23,7 +23,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * allows: it learns the update direction too).
  *
  * <p>Meta-parameters are θ followed by α, the step size of parameter {@code name} being stored
- * under {@code "lr/" + name} with the same shape ({@link #stepSizeName}). The inner loop is
+ * under {@code "lr." + name} with the same shape ({@link #stepSizeName}). The inner loop is
  * {@link TruncatedGradientDescent} with those step sizes (the paper takes one step; k steps reuse
  * the same α), scored by the query loss at the adapted point. With all α equal to a scalar this is
  * exactly MAML with that step size.
@@ -54,6 +54,13 @@ public final class MetaSgd extends InnerLoopLearner {
             + PREFIX + "'");
       }
     }
+  }
+
+  /** The learned step sizes are a learned preconditioner, which a checkpointed segment does not take as input. */
+  @Override
+  public String recomputeRefusal() {
+    return "its learned per-parameter step sizes are a learned preconditioner, which the checkpointed segments of "
+        + "TruncatedGradientDescent do not take as inputs";
   }
 
   public static String stepSizeName(String parameter) {

@@ -47,6 +47,12 @@ public final class Reptile extends InnerLoopLearner {
   private final InnerData innerData;
 
   /** Inner loop on support ∪ query. */
+  /** Reptile's update is θ − φ_K with the inner loop on constants: no graph through it to checkpoint. */
+  @Override
+  public String recomputeRefusal() {
+    return "its meta-gradient θ − φ_K does not differentiate through the inner loop (nothing is recorded)";
+  }
+
   public Reptile(Model model, Likelihood likelihood, int innerSteps, double innerStepSize) {
     this(model, likelihood, innerSteps, innerStepSize, InnerData.SUPPORT_AND_QUERY);
   }

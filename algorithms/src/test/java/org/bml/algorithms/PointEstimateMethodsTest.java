@@ -90,8 +90,8 @@ class PointEstimateMethodsTest {
     Params meta = metaSgd.initialize(7, DataType.DOUBLE);
     assertEquals(2 * MLP.parameterShapes().size(), meta.size());
     for (String n : MLP.parameterShapes().keySet()) {
-      assertArrayEquals(meta.get(n).shape(), meta.get("lr/" + n).shape());
-      assertEquals(0.05, meta.get("lr/" + n).value().getDouble(0), 0.0);
+      assertArrayEquals(meta.get(n).shape(), meta.get(MetaSgd.stepSizeName(n)).shape());
+      assertEquals(0.05, meta.get(MetaSgd.stepSizeName(n)).value().getDouble(0), 0.0);
     }
     // Distinct step sizes, so that each α entry matters differently.
     Params varied = meta.mapNamed((n, t) -> n.startsWith(MetaSgd.PREFIX)

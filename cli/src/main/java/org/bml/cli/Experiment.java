@@ -3,6 +3,7 @@ package org.bml.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bml.algorithms.Checkpoint;
+import org.bml.algorithms.InnerLoopLearner;
 import org.bml.algorithms.MetaLearner;
 import org.bml.core.model.Params;
 import org.bml.core.optim.MetaOptimizer;
@@ -63,8 +64,13 @@ final class Experiment {
       base = config.methodEntry().factory().create(ctx);
       int segments = config.recomputeSegments();
       if (segments != 0) {
-        // validate() allows --recompute for maml only
-        base = ((org.bml.algorithms.Maml) base).withRecompute(segments);
+        // Anything that cannot checkpoint its inner loop is refused: it would silently keep the whole graph.
+        String why = base instanceof InnerLoopLearner il ? il.recomputeRefusal()
+            : "it has no TruncatedGradientDescent inner loop to checkpoint";
+        if (why != null) {
+          throw new BadInputException("--recompute does not apply to --method " + config.method() + ": " + why);
+        }
+        base = ((InnerLoopLearner) base).withRecompute(segments);
       }
     } catch (IllegalArgumentException e) {
       throw new BadInputException("cannot build method " + config.method() + ": " + e.getMessage(), e);
@@ -84,10 +90,29 @@ final class Experiment {
    * configured rate and schedule, clipping, seeded initial θ.
    */
   MetaOptimizer newOptimizer() {
+    return newOptimizer(null, null);
+  }
+
+  /**
+   * As {@link #newOptimizer()} for a resumed run: the SPEC was recorded in {@code checkpoint} (of
+   * configuration {@code layout}), so a PREFIX that matches no parameter means that its groups fit
+   * neither naming scheme, and the error says so.
+   */
+  MetaOptimizer newOptimizer(Path checkpoint, String layout) {
     ISchedule schedule = Schedules.parse(config.lrSchedule(), config.outerLr(), config.iterations());
     Params init = learner.initialize(config.seed(), DataType.FLOAT);
-    return new MetaOptimizer(init,
-        OuterOptimizers.updaters(config.outerOptimizer(), init.names(), config.outerLr(), schedule), config.clip());
+    java.util.Map<String, org.nd4j.linalg.learning.config.IUpdater> updaters;
+    try {
+      updaters = OuterOptimizers.updaters(config.outerOptimizer(), init.names(), config.outerLr(), schedule);
+    } catch (BadInputException e) {
+      if (checkpoint == null) {
+        throw e;
+      }
+      throw new BadInputException("checkpoint " + checkpoint + " (" + Checkpoint.FORMAT + ", configuration layout "
+          + layout + "): its parameter groups match neither the legacy names of layouts 1-2 nor the names of layout "
+          + RunConfig.LAYOUT + ": " + e.getMessage(), e);
+    }
+    return new MetaOptimizer(init, updaters, config.clip());
   }
 
   /** The learning rate the optimizer uses at an iteration (every group shares rate and schedule). */

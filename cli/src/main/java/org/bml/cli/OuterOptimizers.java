@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bml.core.model.ParamNames;
 import org.bml.core.optim.MetaOptimizer;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -76,6 +77,25 @@ final class OuterOptimizers {
       out.add(new Entry(prefix, kind));
     }
     return out;
+  }
+
+  /**
+   * SPEC with every PREFIX in the current parameter naming ({@link ParamNames#fromLegacy}): what a
+   * checkpoint of configuration layout 1 or 2 recorded, read by this build. SPEC itself when no
+   * prefix changes.
+   */
+  static String fromLegacy(String spec) {
+    List<String> out = new ArrayList<>();
+    boolean changed = false;
+    for (String raw : spec.split(",", -1)) {
+      int eq = raw.indexOf('=');
+      String prefix = eq < 0 ? null : raw.substring(0, eq).strip();
+      String mapped = prefix == null || !ParamNames.isLegacy(prefix) ? raw
+          : ParamNames.fromLegacy(prefix) + raw.substring(eq);
+      changed |= !mapped.equals(raw);
+      out.add(mapped);
+    }
+    return changed ? String.join(",", out) : spec;
   }
 
   /**

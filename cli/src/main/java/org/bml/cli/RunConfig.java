@@ -26,9 +26,14 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
   /**
    * Version of this key layout, recorded so that a later layout can tell old checkpoints apart.
    * 2 added {@code outer-optimizer} and MR-MAML(W)'s {@code hp.learn-std}; layout 1 runs used Adam
-   * and a learned σ, and read back as such.
+   * and a learned σ, and read back as such. 3: parameter groups in the one naming scheme of
+   * {@link org.bml.core.model.ParamNames} ({@code lr.}, {@code particle<m>.} …); a layout-2
+   * {@code outer-optimizer} PREFIX in the legacy spelling ({@code lr/}, {@code particle<m>/} …) reads
+   * back mapped ({@link OuterOptimizers#fromLegacy}).
    */
-  static final String LAYOUT = "2";
+  static final String LAYOUT = "3";
+  /** The layouts this build reads. */
+  static final java.util.List<String> LAYOUTS = java.util.List.of("1", "2", LAYOUT);
   private static final String HP = "hp.";
   /** {@code --batch-norm} values: statistics over the task's examples (MAML's convention) or over one example. */
   public static final java.util.List<String> BATCH_NORM_MODES = java.util.List.of("transductive", "per-example");
@@ -134,11 +139,8 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
       throw new BadInputException("--clip must be finite and >= 0 (0 = off), got " + clip);
     }
     Schedules.validate(lrSchedule);
-    if (recomputeSegments() != 0 && !method.equals("maml")) {
-      // Only MAML's inner loop is checkpointed; anything else would silently keep the whole graph.
-      throw new BadInputException("--recompute applies to --method maml only (its inner loop is checkpointed), not "
-          + method);
-    }
+    // Whether the method can take --recompute is the learner's to say (Experiment.build).
+    recomputeSegments();
     return resolveHp(m, r, hp);
   }
 
@@ -220,9 +222,9 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
           + "method/layout)");
     }
     boolean layout1 = "1".equals(m.get("layout"));
-    if (!LAYOUT.equals(m.get("layout")) && !layout1) {
+    if (!LAYOUTS.contains(m.get("layout"))) {
       throw new BadInputException("checkpoint " + source + " has configuration layout " + m.get("layout")
-          + "; this bml reads layouts 1 and " + LAYOUT);
+          + "; this bml reads layouts " + String.join(", ", LAYOUTS.subList(0, LAYOUTS.size() - 1)) + " and " + LAYOUT);
     }
     Map<String, String> hp = new TreeMap<>();
     m.forEach((k, v) -> {
@@ -239,6 +241,9 @@ public record RunConfig(String method, String regularizer, String dataset, Strin
       }
     } else {
       outerOptimizer = need(m, "outer-optimizer", source);
+      if (!LAYOUT.equals(m.get("layout"))) {
+        outerOptimizer = OuterOptimizers.fromLegacy(outerOptimizer);
+      }
     }
     try {
       return new RunConfig(need(m, "method", source), need(m, "regularizer", source), need(m, "dataset", source),

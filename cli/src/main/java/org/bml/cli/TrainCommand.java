@@ -90,9 +90,10 @@ final class TrainCommand implements Callable<Integer> {
   String batchNorm;
 
   @Option(names = "--recompute", paramLabel = "SEGMENTS",
-      description = "checkpoint MAML's inner loop (gradient checkpointing): off, sqrt (ceil(sqrt K) segments) or a "
+      description = "checkpoint the inner loop (gradient checkpointing): off, sqrt (ceil(sqrt K) segments) or a "
           + "segment count; the same meta-gradient with memory of one segment's graph instead of all K steps', for one "
-          + "extra forward run of the steps (default off; --method maml only)")
+          + "extra forward run of the steps (default off; methods whose meta-gradient runs through the inner gradient "
+          + "loop: maml, fomaml, anil, platipus, and mr-w/mr-a over them; refused for the others, naming why)")
   String recompute;
 
   @Option(names = "--ways", paramLabel = "N", description = "classes per episode (classification; default* 5)")
@@ -242,7 +243,8 @@ final class TrainCommand implements Callable<Integer> {
       exp = Experiment.build(config, config.episode());
     }
     exp.tasks();
-    MetaOptimizer opt = exp.newOptimizer();
+    MetaOptimizer opt = resumeFrom == null ? exp.newOptimizer()
+        : exp.newOptimizer(dir.resolve(Experiment.CHECKPOINT), resumeFrom.config().get("layout"));
     TaskExecutor executor = TrainExecutors.open(config, exp, workers, spark);
     try {
       return train(config, exp, opt, executor, resumeFrom, dir, stdout, err);
@@ -619,8 +621,9 @@ final class TrainCommand implements Callable<Integer> {
     same("--seed", seed, s.seed(), file);
     if (outerOptimizer != null) {
       // The updaters' state is only meaningful for the updaters that produced it.
-      same("--outer-optimizer", OuterOptimizers.resolve(outerOptimizer.strip(), s.method(), s.regularizer(),
-          !s.datasetEntry().images()), s.outerOptimizer(), file);
+      // A PREFIX may be given as first spelled (legacy names before layout 3): the same groups.
+      same("--outer-optimizer", OuterOptimizers.fromLegacy(OuterOptimizers.resolve(outerOptimizer.strip(), s.method(),
+          s.regularizer(), !s.datasetEntry().images())), s.outerOptimizer(), file);
     }
     if (hp != null) {
       for (Map.Entry<String, String> e : hp.entrySet()) {

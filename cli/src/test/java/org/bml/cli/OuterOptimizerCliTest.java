@@ -32,7 +32,7 @@ class OuterOptimizerCliTest {
     Checkpoint c = Checkpoint.read(run.resolve("checkpoint.bml"));
     assertEquals("sign", c.config().get("outer-optimizer"));
     assertEquals("false", c.config().get("hp.learn-std"));
-    assertEquals("2", c.config().get("layout"));
+    assertEquals("3", c.config().get("layout"));
     // Encoder 21-100-5 and decoder 5-40-40-1, no log σ tensors.
     long model = 21 * 100 + 100 + 100 * 5 + 5 + 5 * 40 + 40 + 40 * 40 + 40 + 40 + 1;
     assertEquals(model, c.params().length());
@@ -103,11 +103,11 @@ class OuterOptimizerCliTest {
     assertFalse(after.optimizerLayout() == null);
 
     Map<String, String> future = new TreeMap<>(c.config());
-    future.put("layout", "3");
+    future.put("layout", "4");
     Path f = tmp.resolve("future.bml");
     new Checkpoint(c.params(), c.updaterState(), c.iteration(), future, c.provenance()).write(f);
     CliRun.Result fe = CliRun.run("eval", "--checkpoint", f.toString());
     assertEquals(Main.EXIT_BAD_INPUT, fe.exit(), fe.toString());
-    assertTrue(fe.err().contains("has configuration layout 3; this bml reads layouts 1 and 2"), fe.toString());
+    assertTrue(fe.err().contains("has configuration layout 4; this bml reads layouts 1, 2 and 3"), fe.toString());
   }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bml.algorithms.Checkpoint;
+import org.bml.algorithms.InnerLoopLearner;
 import org.bml.algorithms.Maml;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@code train --recompute}: recorded in the checkpoint (old ones read as off), wired to MAML's
- * inner loop, the same training up to float32 rounding, and refused where it cannot apply.
+ * inner loop (and, through {@code InnerLoopLearner}, to ANIL's), the same training up to float32
+ * rounding, and refused, naming the method and why, where it cannot apply.
  */
 class RecomputeCliTest {
 
@@ -68,14 +70,28 @@ class RecomputeCliTest {
     assertEquals(0, RunConfig.fromMap(m, "x").recomputeSegments());
   }
 
+  /** Every inner-loop learner that can take it gets it through InnerLoopLearner, not only MAML. */
+  @Test
+  void otherInnerLoopLearnersAreWired() {
+    for (String method : new String[] {"fomaml", "anil", "platipus", "llama"}) {
+      RunConfig c = new RunConfig(method, "none", "sinusoid", "-", "-", 1, 5, 5, 4, 0.01, 1e-3, "adam", 4, 4, 6, 1, 0,
+          "constant", Map.of(), "sqrt");
+      InnerLoopLearner l = (InnerLoopLearner) Experiment.build(c, c.episode()).learner;
+      assertEquals(2, l.inner().recomputeSegments(4), method);
+    }
+  }
+
   @Test
   void badValuesAndOtherMethodsAreRefused(@TempDir Path tmp) {
     for (String bad : new String[] {"0", "-1", "half", ""}) {
       BadInputTest.assertRefused(CliRun.run(run(tmp.resolve("a"), "--recompute", bad)),
           "--recompute must be off, sqrt or a segment count >= 1, got '" + bad + "'");
     }
-    BadInputTest.assertRefused(CliRun.run(run(tmp.resolve("a"), "--recompute", "sqrt", "--method", "fomaml")),
-        "--recompute applies to --method maml only (its inner loop is checkpointed), not fomaml");
+    BadInputTest.assertRefused(CliRun.run(run(tmp.resolve("a"), "--recompute", "sqrt", "--method", "meta-sgd")),
+        "--recompute does not apply to --method meta-sgd: its learned per-parameter step sizes are a learned "
+            + "preconditioner");
+    BadInputTest.assertRefused(CliRun.run(run(tmp.resolve("a"), "--recompute", "2", "--method", "bmaml")),
+        "--recompute does not apply to --method bmaml: it has no TruncatedGradientDescent inner loop to checkpoint");
     assertFalse(Files.exists(tmp.resolve("a")));
   }
 }

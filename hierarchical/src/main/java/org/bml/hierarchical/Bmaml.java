@@ -113,7 +113,7 @@ public final class Bmaml implements MetaLearner {
     return config;
   }
 
-  /** M particles with distinct seeded initialisations, named {@code particle<m>/<name>}. */
+  /** M particles with distinct seeded initialisations, named {@code particle<m>.<name>}. */
   @Override
   public Params initialize(long seed, DataType dtype) {
     List<Params> ps = new ArrayList<>();

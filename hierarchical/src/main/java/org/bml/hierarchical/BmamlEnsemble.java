@@ -14,7 +14,7 @@ import org.bml.inference.particles.Svgd;
 
 /**
  * The particle ensembles of BMAML and EMAML: meta-parameters holding M named copies of a particle
- * ({@code particle<m>/<name>}), adapted ensembles holding every tensor as {@code [T, M, ...]}, and
+ * ({@code particle<m>.<name>}), adapted ensembles holding every tensor as {@code [T, M, ...]}, and
  * the ensemble's predictions (the mean over particles) and losses. Stateless helpers.
  */
 public final class BmamlEnsemble {

@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Ensemble MAML, the kernel-free baseline of BMAML (Yoon et al., NeurIPS 2018, arXiv:1806.03836,
- * §5): M independent MAML learners (particles {@code particle<m>/<name>} with distinct
+ * §5): M independent MAML learners (particles {@code particle<m>.<name>} with distinct
  * initialisations), each adapted by {@link TruncatedGradientDescent} and trained with the ordinary
  * MAML query loss; the meta-loss is the mean of the M MAML losses, so particles never interact (SVGD
  * without the kernel). With M = 1 it is MAML. Prediction and hypotheses are as in {@link Bmaml}:

@@ -107,6 +107,33 @@ public final class Llama extends InnerLoopLearner {
     this.evidence = new LaplaceEvidence(eta);
   }
 
+  // The same learner over another inner loop (withInner).
+  private Llama(Llama base, TruncatedGradientDescent inner) {
+    super("Llama", base.model, base.likelihood, inner);
+    this.logLikelihood = base.logLikelihood;
+    this.eta = base.eta;
+    this.priorPrecision = base.priorPrecision;
+    this.damping = base.damping;
+    this.curvature = base.curvature;
+    PriorFamily prior = priorPrecision > 0 ? PriorFamily.isotropic(1 / priorPrecision) : Llama::flatPrior;
+    this.laplace = new Laplace(inner, logLikelihood, prior, curvature, Damping.always(damping));
+    this.evidence = base.evidence;
+  }
+
+  /**
+   * φ̂ comes from {@link TruncatedGradientDescent#adapt}, and the curvature and log det are built on it, so
+   * the meta-gradient passes the checkpointed steps once: they can be checkpointed.
+   */
+  @Override
+  public String recomputeRefusal() {
+    return null;
+  }
+
+  @Override
+  protected Llama withInner(TruncatedGradientDescent replacement) {
+    return new Llama(this, replacement);
+  }
+
   /**
    * LLAMA's default explicit prior precision λ = 1/(K·α): the precision, along the flat directions
    * of the support loss, of the Gaussian prior that K steps of size α from θ implicitly impose (early

@@ -27,7 +27,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * PLATIPUS (Finn, Xu &amp; Levine, NeurIPS 2018, "Probabilistic Model-Agnostic Meta-Learning",
  * arXiv:1806.02817). Meta-parameters {μ_θ, log σ²_θ, log v_q, γ_p, γ_q}: the model's parameters are
  * μ_θ (under the model's names); the others have μ_θ's shapes and are stored under
- * {@code logvar_theta/}, {@code logvar_q/}, {@code gamma_p/}, {@code gamma_q/} + name (variances as
+ * {@code logvar_theta.}, {@code logvar_q.}, {@code gamma_p.}, {@code gamma_q.} + name (variances as
  * logarithms so that they stay positive; γ per parameter entry, like Meta-SGD's step sizes).
  *
  * <p>Training, per task (the paper's Algorithm 1):
@@ -107,8 +107,12 @@ public final class Platipus extends InnerLoopLearner {
   private final List<String> names;
 
   public Platipus(Model model, Likelihood likelihood, Config config) {
-    super("Platipus", model, likelihood, new TruncatedGradientDescent(Hyper.nonNull("Platipus", "configuration",
+    this(model, likelihood, config, new TruncatedGradientDescent(Hyper.nonNull("Platipus", "configuration",
         config).innerSteps(), config.innerStepSize(), config.order()));
+  }
+
+  private Platipus(Model model, Likelihood likelihood, Config config, TruncatedGradientDescent inner) {
+    super("Platipus", model, likelihood, inner);
     for (String n : model.parameterShapes().keySet()) {
       for (String p : PREFIXES) {
         if (n.startsWith(p)) {
@@ -119,6 +123,17 @@ public final class Platipus extends InnerLoopLearner {
     }
     this.config = config;
     this.names = List.copyOf(model.parameterShapes().keySet());
+  }
+
+  /** The K steps from the sampled θ are {@link TruncatedGradientDescent#adaptFrom}: they can be checkpointed. */
+  @Override
+  public String recomputeRefusal() {
+    return null;
+  }
+
+  @Override
+  protected Platipus withInner(TruncatedGradientDescent replacement) {
+    return new Platipus(model, likelihood, config, replacement);
   }
 
   public Config config() {

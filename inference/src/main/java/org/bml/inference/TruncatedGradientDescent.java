@@ -177,6 +177,41 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
     boolean differentiable = GradientSteps.anyRequiresGrad(theta.tensors())
         || GradientSteps.anyRequiresGrad(preconditioner.tensors())
         || (logPrior != null && logPrior.logDensity(phi.detach()).requiresGrad());
+    return run(phi, prior == null ? null : theta, null, null, logPrior, support, likelihood, k, differentiable);
+  }
+
+  /**
+   * K steps on the parameters {@code names} of θ only, every other parameter held at θ (ANIL's head,
+   * the adapted part of MR-MAML(W)): θ with those parameters replaced by their per-task values. Under
+   * {@link #withRecompute} the held parameters are segment inputs too, so their gradient through the
+   * steps is kept.
+   */
+  public Params adaptSubset(Params theta, java.util.Collection<String> names, Data support, Likelihood likelihood,
+      int k) {
+    Params part = theta.subset(names);
+    List<String> heldNames = new ArrayList<>(theta.names());
+    heldNames.removeAll(part.names());
+    Params held = theta.subset(heldNames);
+    java.util.function.Function<Params, Likelihood> on = h -> {
+      Params whole = h == held ? theta : theta.withAll(h);
+      return (p, d) -> likelihood.perTask(whole.withAll(p), d);
+    };
+    preconditioner.requireCompatible(part);
+    LogPrior logPrior = prior == null ? null : prior.given(part);
+    Params phi = part.expand(support.tasks());
+    boolean differentiable = GradientSteps.anyRequiresGrad(part.tensors())
+        || GradientSteps.anyRequiresGrad(held.tensors())
+        || GradientSteps.anyRequiresGrad(preconditioner.tensors())
+        || (logPrior != null && logPrior.logDensity(phi.detach()).requiresGrad());
+    return theta.withAll(run(phi, prior == null ? null : part, held, on, logPrior, support, on.apply(held), k,
+        differentiable));
+  }
+
+  // K steps from phi, in checkpointed segments when asked (and something is differentiable). Segment inputs
+  // besides phi: theta, which the explicit prior reads (null without a prior), and held, which the likelihood
+  // reads (null when it reads nothing that needs a gradient; then likelihoodOf is null too).
+  private Params run(Params phi, Params theta, Params held, java.util.function.Function<Params, Likelihood> likelihoodOf,
+      LogPrior logPrior, Data support, Likelihood likelihood, int k, boolean differentiable) {
     boolean createGraph = differentiable && order == GradientOrder.SECOND;
     int segments = recomputeSegments(k);
     if (segments == 0 || !differentiable) {
@@ -188,20 +223,25 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
             + " preconditioner (" + preconditioner + ")");
       }
     }
-    // Segment inputs: the iterate, and θ when the explicit prior reads it.
+    // Segment inputs: the iterate, θ when the explicit prior reads it, the held parameters the likelihood reads.
     List<String> names = phi.names();
     int n = names.size();
+    int nt = n + (theta == null ? 0 : theta.size());
     int length = (k + segments - 1) / segments;
     for (int from = 0; from < k; from += length) {
       int m = Math.min(length, k - from);
       List<Tensor> inputs = new ArrayList<>(phi.tensors());
-      if (prior != null) {
+      if (theta != null) {
         inputs.addAll(theta.tensors());
       }
+      if (held != null) {
+        inputs.addAll(held.tensors());
+      }
       List<Tensor> out = Recompute.checkpoint("inner steps " + from + ".." + (from + m - 1), inputs, fresh -> {
-        LogPrior lp = prior == null ? null : prior.given(Params.of(theta.names(), fresh.subList(n, fresh.size())));
-        return descend(Params.of(names, fresh.subList(0, n)), lp, support, likelihood, m, createGraph, true)
-            .tensors();
+        LogPrior lp = theta == null ? null : prior.given(Params.of(theta.names(), fresh.subList(n, nt)));
+        Likelihood lik = held == null ? likelihood
+            : likelihoodOf.apply(Params.of(held.names(), fresh.subList(nt, fresh.size())));
+        return descend(Params.of(names, fresh.subList(0, n)), lp, support, lik, m, createGraph, true).tensors();
       });
       phi = Params.of(names, out);
     }
@@ -210,8 +250,8 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
 
   /**
    * K steps from per-task starts {@code [T, ...]} (e.g. PLATIPUS's θ sampled per task) instead of
-   * the shared θ; recorded when the start, B or the prior requires a gradient. Without an explicit
-   * prior; with one, use {@link #adapt}.
+   * the shared θ; recorded when the start, B or the prior requires a gradient, and checkpointed like
+   * {@link #adapt} under {@link #withRecompute}. Without an explicit prior; with one, use {@link #adapt}.
    */
   public Params adaptFrom(Params start, Data support, Likelihood likelihood, int k) {
     if (prior != null) {
@@ -220,8 +260,7 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
     }
     boolean differentiable = GradientSteps.anyRequiresGrad(start.tensors())
         || GradientSteps.anyRequiresGrad(preconditioner.tensors());
-    return descend(start, null, support, likelihood, k, differentiable && order == GradientOrder.SECOND,
-        differentiable);
+    return run(start, null, null, null, null, support, likelihood, k, differentiable);
   }
 
   private Params descend(Params phi, LogPrior logPrior, Data support, Likelihood likelihood, int k,

@@ -1,19 +1,29 @@
 package org.bml.core.model;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * The one list of meta-parameter names and group prefixes that more than one class (or a
- * checkpoint) relies on. A meta-parameter is named {@code group + name}, where {@code name} is the
- * model's own parameter name ({@code layer<i>.weight}, {@code conv<i>.weight}, {@link #HEAD_WEIGHT}
- * …) and {@code group} one of the prefixes below; groups nest by concatenation
- * ({@code infnet.encoder.layer0.weight}). New groups use {@value #SEPARATOR} as separator.
+ * checkpoint) relies on, in one naming scheme: a meta-parameter is named {@code group + name},
+ * where {@code name} is the model's own parameter name ({@code layer<i>.weight},
+ * {@code conv<i>.weight}, {@link #HEAD_WEIGHT} …) and every group is a word followed by the one
+ * separator {@value #SEPARATOR}; groups nest by concatenation ({@code infnet.encoder.layer0.weight},
+ * {@code particle2.layer0.weight}, {@code mr-w.logStd.encoder.layer0.weight}). A class that owns a
+ * group re-exports its constant under a local name (e.g. {@code MetaSgd.PREFIX}); nothing else
+ * spells the string.
  *
- * <p>Checkpoints store these strings, so they are never renamed: the groups written before this
- * scheme keep their separators ({@code /} for per-parameter companions, {@code :} for MR-MAML(W)'s
- * log θ_σ), marked "legacy" below. A class that owns a group re-exports its constant under a local
- * name (e.g. {@code MetaSgd.PREFIX}); nothing else spells the string.
+ * <p>Before configuration layout 3 (see {@code RunConfig.LAYOUT} in the CLI) some groups used
+ * {@code /} or {@code :} ({@code lr/}, {@code logvar_theta/}, {@code particle<m>/},
+ * {@code mr-w.logStd:} …, the {@link #LEGACY} table). Checkpoints hold θ as one flat array, so the
+ * only names they record are the prefixes of a {@code --outer-optimizer PREFIX=KIND} entry;
+ * {@link #fromLegacy} maps those on load.
  */
 public final class ParamNames {
-  /** The separator of new groups. */
+  /** The separator of every group. */
   public static final String SEPARATOR = ".";
 
   /** {@link Conv4}'s linear head. */
@@ -28,26 +38,96 @@ public final class ParamNames {
   /** The amortised inference network (its encoder and decoder nest under it). */
   public static final String INFERENCE_NETWORK = "infnet" + SEPARATOR;
 
-  /** Legacy: Meta-SGD's per-parameter step sizes. */
-  public static final String STEP_SIZE = "lr/";
-  /** Legacy: PLATIPUS's log prior variance, log posterior variance and the two mean step sizes, per parameter. */
-  public static final String LOG_PRIOR_VARIANCE = "logvar_theta/";
-  public static final String LOG_POSTERIOR_VARIANCE = "logvar_q/";
-  public static final String GAMMA_P = "gamma_p/";
-  public static final String GAMMA_Q = "gamma_q/";
-  /** Legacy: MR-MAML(W)'s learned log θ_σ, per stochastic parameter. */
-  public static final String LOG_STD = "mr-w.logStd:";
-  /** Legacy: BMAML's and EMAML's particle groups, {@code particle<m>/}. */
+  /** Meta-SGD's per-parameter step sizes. */
+  public static final String STEP_SIZE = "lr" + SEPARATOR;
+  /** PLATIPUS's log prior variance, log posterior variance and the two mean step sizes, per parameter. */
+  public static final String LOG_PRIOR_VARIANCE = "logvar_theta" + SEPARATOR;
+  public static final String LOG_POSTERIOR_VARIANCE = "logvar_q" + SEPARATOR;
+  public static final String GAMMA_P = "gamma_p" + SEPARATOR;
+  public static final String GAMMA_Q = "gamma_q" + SEPARATOR;
+  /** MR-MAML(W)'s learned log θ_σ, per stochastic parameter. */
+  public static final String LOG_STD = "mr-w.logStd" + SEPARATOR;
+  /** ABML's prior log-variances log σ²_θ, per parameter. */
+  public static final String ABML_LOG_VARIANCE = "abml.logvar" + SEPARATOR;
+  /** BMAML's and EMAML's particle groups, {@code particle<m>.}: see {@link #particle}. */
   public static final String PARTICLE = "particle";
-  public static final String PARTICLE_SEPARATOR = "/";
+
+  /**
+   * Legacy group prefix → current one, for the fixed-name groups that used another separator
+   * before configuration layout 3. Particle groups ({@code particle<m>/}) are matched by pattern.
+   */
+  public static final Map<String, String> LEGACY = legacyTable();
+
+  private static final Pattern LEGACY_PARTICLE = Pattern.compile("^" + PARTICLE + "(\\d{1,9})/");
+  private static final Pattern PARTICLE_GROUP = Pattern.compile("^" + PARTICLE + "\\d+" + Pattern.quote(SEPARATOR));
+  // Groups that other groups may nest under (checked after the legacy table, so mr-w.logStd: is legacy).
+  private static final List<String> CURRENT = List.of(HEAD, BODY, ENCODER, DECODER, INFERENCE_NETWORK, STEP_SIZE,
+      LOG_PRIOR_VARIANCE, LOG_POSTERIOR_VARIANCE, GAMMA_P, GAMMA_Q, LOG_STD, ABML_LOG_VARIANCE);
 
   private ParamNames() {}
+
+  private static Map<String, String> legacyTable() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("lr/", STEP_SIZE);
+    m.put("logvar_theta/", LOG_PRIOR_VARIANCE);
+    m.put("logvar_q/", LOG_POSTERIOR_VARIANCE);
+    m.put("gamma_p/", GAMMA_P);
+    m.put("gamma_q/", GAMMA_Q);
+    m.put("mr-w.logStd:", LOG_STD);
+    m.put("abml.logvar/", ABML_LOG_VARIANCE);
+    return java.util.Collections.unmodifiableMap(m);
+  }
 
   /** The group prefix of particle (ensemble member) m. */
   public static String particle(int m) {
     if (m < 0) {
       throw new IllegalArgumentException("ParamNames.particle: index must be >= 0, got " + m);
     }
-    return PARTICLE + m + PARTICLE_SEPARATOR;
+    return PARTICLE + m + SEPARATOR;
+  }
+
+  /**
+   * A meta-parameter name, or a prefix of one, in the current scheme: every legacy group
+   * ({@link #LEGACY}, {@code particle<m>/}) at the front, and nested under any group, is replaced
+   * by its current spelling; anything else is returned unchanged (so the map is the identity on
+   * current names).
+   */
+  public static String fromLegacy(String name) {
+    if (name == null) {
+      throw new IllegalArgumentException("ParamNames.fromLegacy: name is null");
+    }
+    StringBuilder out = new StringBuilder();
+    String rest = name;
+    while (true) {
+      String group = null;
+      String mapped = null;
+      for (Map.Entry<String, String> e : LEGACY.entrySet()) {
+        if (rest.startsWith(e.getKey())) {
+          group = e.getKey();
+          mapped = e.getValue();
+          break;
+        }
+      }
+      Matcher p = LEGACY_PARTICLE.matcher(rest);
+      if (group == null && p.find()) {
+        group = p.group();
+        mapped = particle(Integer.parseInt(p.group(1)));
+      }
+      if (group == null) {
+        Matcher c = PARTICLE_GROUP.matcher(rest);
+        group = c.find() ? c.group() : CURRENT.stream().filter(rest::startsWith).findFirst().orElse(null);
+        mapped = group;
+      }
+      if (group == null) {
+        return out.append(rest).toString();
+      }
+      out.append(mapped);
+      rest = rest.substring(group.length());
+    }
+  }
+
+  /** Whether {@code name} (or a prefix of one) contains a legacy group, i.e. {@link #fromLegacy} changes it. */
+  public static boolean isLegacy(String name) {
+    return !fromLegacy(name).equals(name);
   }
 }

@@ -49,9 +49,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Abml extends ModelLearner {
   /** Prefix of the prior's log-variances log σ²_θ in the meta-parameters. */
-  public static final String LOG_VARIANCE = "abml.logvar/";
+  public static final String LOG_VARIANCE = org.bml.core.model.ParamNames.ABML_LOG_VARIANCE;
   // Per-task log σ of q during the inner steps (internal: never part of θ).
-  private static final String LOG_STD = "abml.logstd/";
+  private static final String LOG_STD = "abml.logstd" + org.bml.core.model.ParamNames.SEPARATOR;
   private static final long ADAPT_SEED = 0x1BAB1L;
 
   /**
