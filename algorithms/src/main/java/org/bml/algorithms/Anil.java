@@ -49,12 +49,7 @@ public final class Anil extends InnerLoopLearner {
     this.head = Hyper.parameterNames("Anil", "head parameter", model, headNames);
   }
 
-  /** ANIL's meta-gradient runs through {@link TruncatedGradientDescent#adaptSubset}: it can be checkpointed. */
-  @Override
-  public String recomputeRefusal() {
-    return null;
-  }
-
+  /** ANIL's runs through {@link TruncatedGradientDescent#adaptSubset} (the body a segment input): checkpointable. */
   @Override
   protected Anil withInner(TruncatedGradientDescent replacement) {
     return new Anil(model, likelihood, head, replacement);

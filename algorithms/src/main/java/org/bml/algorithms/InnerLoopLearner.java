@@ -42,20 +42,24 @@ public abstract class InnerLoopLearner extends ModelLearner {
     }
     InnerLoopLearner out = withInner(segments == -1 ? inner.withRecompute() : inner.withRecompute(segments));
     if (out == null) {
-      throw new IllegalStateException(method + ": recomputeRefusal() is null but withInner is not overridden");
+      throw new IllegalStateException(method + ": recomputeRefusal() is null but withInner gives no learner");
     }
     return out;
   }
 
   /**
-   * Why {@link #withRecompute} does not apply to this learner, or null when it does (then
-   * {@link #withInner} is overridden). The default: it does not apply.
+   * Why {@link #withRecompute} does not apply to this learner, or null when it does: by default, it
+   * applies where {@link #withInner} is overridden (a learner whose meta-gradient runs through {@link #inner}).
    */
   public String recomputeRefusal() {
-    return "its meta-gradient is not taken through its TruncatedGradientDescent inner loop";
+    return withInner(inner) == null ? "its meta-gradient is not taken through its TruncatedGradientDescent inner loop"
+        : null;
   }
 
-  /** The same learner with another inner loop (same steps and step size); null where not supported. */
+  /**
+   * The same learner with another inner loop (same steps and step size); null (the default) where its
+   * meta-gradient does not run through the inner loop, so that a checkpointed one would change nothing.
+   */
   protected InnerLoopLearner withInner(TruncatedGradientDescent replacement) {
     return null;
   }

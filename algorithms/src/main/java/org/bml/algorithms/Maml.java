@@ -28,17 +28,12 @@ public final class Maml extends InnerLoopLearner {
     super("Maml", model, likelihood, inner);
   }
 
-  /** MAML's meta-gradient runs through {@link TruncatedGradientDescent#adapt}: it can be checkpointed. */
-  @Override
-  public String recomputeRefusal() {
-    return null;
-  }
-
   @Override
   public Maml withRecompute(int segments) {
     return (Maml) super.withRecompute(segments);
   }
 
+  /** MAML's meta-gradient runs through {@link TruncatedGradientDescent#adapt}: it can be checkpointed. */
   @Override
   protected Maml withInner(TruncatedGradientDescent replacement) {
     return new Maml(model, likelihood, replacement);

@@ -120,15 +120,7 @@ public final class Llama extends InnerLoopLearner {
     this.evidence = base.evidence;
   }
 
-  /**
-   * φ̂ comes from {@link TruncatedGradientDescent#adapt}, and the curvature and log det are built on it, so
-   * the meta-gradient passes the checkpointed steps once: they can be checkpointed.
-   */
-  @Override
-  public String recomputeRefusal() {
-    return null;
-  }
-
+  /** φ̂ is {@link TruncatedGradientDescent#adapt}, the curvature and log det are built on it: checkpointable. */
   @Override
   protected Llama withInner(TruncatedGradientDescent replacement) {
     return new Llama(this, replacement);

@@ -125,12 +125,7 @@ public final class Platipus extends InnerLoopLearner {
     this.names = List.copyOf(model.parameterShapes().keySet());
   }
 
-  /** The K steps from the sampled θ are {@link TruncatedGradientDescent#adaptFrom}: they can be checkpointed. */
-  @Override
-  public String recomputeRefusal() {
-    return null;
-  }
-
+  /** The K steps from the sampled θ are {@link TruncatedGradientDescent#adaptFrom}: checkpointable. */
   @Override
   protected Platipus withInner(TruncatedGradientDescent replacement) {
     return new Platipus(model, likelihood, config, replacement);

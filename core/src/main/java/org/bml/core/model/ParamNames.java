@@ -67,14 +67,12 @@ public final class ParamNames {
   private ParamNames() {}
 
   private static Map<String, String> legacyTable() {
+    String[][] rows = {{"lr/", STEP_SIZE}, {"logvar_theta/", LOG_PRIOR_VARIANCE}, {"logvar_q/", LOG_POSTERIOR_VARIANCE},
+        {"gamma_p/", GAMMA_P}, {"gamma_q/", GAMMA_Q}, {"mr-w.logStd:", LOG_STD}, {"abml.logvar/", ABML_LOG_VARIANCE}};
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("lr/", STEP_SIZE);
-    m.put("logvar_theta/", LOG_PRIOR_VARIANCE);
-    m.put("logvar_q/", LOG_POSTERIOR_VARIANCE);
-    m.put("gamma_p/", GAMMA_P);
-    m.put("gamma_q/", GAMMA_Q);
-    m.put("mr-w.logStd:", LOG_STD);
-    m.put("abml.logvar/", ABML_LOG_VARIANCE);
+    for (String[] row : rows) {
+      m.put(row[0], row[1]);
+    }
     return java.util.Collections.unmodifiableMap(m);
   }
 
