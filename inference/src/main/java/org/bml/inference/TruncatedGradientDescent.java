@@ -223,10 +223,13 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
             + " preconditioner (" + preconditioner + ")");
       }
     }
-    // Segment inputs: the iterate, θ when the explicit prior reads it, the held parameters the likelihood reads.
+    // Segment inputs: the iterate, θ when the explicit prior reads it, the held parameters the likelihood reads,
+    // and the support set when it depends on θ (MR-MAML(A)'s decoder adapts on the encoder's z).
     List<String> names = phi.names();
     int n = names.size();
     int nt = n + (theta == null ? 0 : theta.size());
+    int nh = nt + (held == null ? 0 : held.size());
+    boolean dataInput = support.x().requiresGrad() || support.y().requiresGrad();
     int length = (k + segments - 1) / segments;
     for (int from = 0; from < k; from += length) {
       int m = Math.min(length, k - from);
@@ -237,11 +240,15 @@ public final class TruncatedGradientDescent implements InferenceStrategy {
       if (held != null) {
         inputs.addAll(held.tensors());
       }
+      if (dataInput) {
+        inputs.add(support.x());
+        inputs.add(support.y());
+      }
       List<Tensor> out = Recompute.checkpoint("inner steps " + from + ".." + (from + m - 1), inputs, fresh -> {
         LogPrior lp = theta == null ? null : prior.given(Params.of(theta.names(), fresh.subList(n, nt)));
-        Likelihood lik = held == null ? likelihood
-            : likelihoodOf.apply(Params.of(held.names(), fresh.subList(nt, fresh.size())));
-        return descend(Params.of(names, fresh.subList(0, n)), lp, support, lik, m, createGraph, true).tensors();
+        Likelihood lik = held == null ? likelihood : likelihoodOf.apply(Params.of(held.names(), fresh.subList(nt, nh)));
+        Data d = dataInput ? new Data(fresh.get(nh), fresh.get(nh + 1)) : support;
+        return descend(Params.of(names, fresh.subList(0, n)), lp, d, lik, m, createGraph, true).tensors();
       });
       phi = Params.of(names, out);
     }
