@@ -38,8 +38,11 @@ final class BayesianMethods {
             new Methods.Hyper("curvature", "kfac", "curvature H: kfac (the paper's), diagonal-ggn or exact-hessian"),
             new Methods.Hyper("damping", "1e-3", "τ > 0 added to H"),
             new Methods.Hyper("prior-precision", "auto",
-                "λ ≥ 0 of an isotropic Gaussian prior added to H (auto: 1/(inner-steps·inner-lr), the flat-direction "
-                    + "precision of early stopping's implicit prior)"),
+                "λ ≥ 0 of an isotropic Gaussian prior added to H. auto: 1/(inner-steps·inner-lr), the flat-direction "
+                    + "precision of early stopping's implicit prior, in training and (regression) at prediction; for "
+                    + "classification the predictive samples use displacement. displacement: 1/(inner-steps·inner-lr) "
+                    + "in training, at prediction per task max(that, P/‖φ̂ − θ‖²), P parameters. evidence: at "
+                    + "prediction per task the λ that maximises the support set's Laplace evidence (MacKay 1992)"),
             new Methods.Hyper("noise-std", "0.5", "σ > 0 of the Gaussian likelihood whose curvature H is (regression)")),
         BayesianMethods::llama));
     Methods.register(new Methods.Method("platipus",
@@ -82,7 +85,15 @@ final class BayesianMethods {
     double eta = c.hp().nonNegative("eta");
     double damping = c.hp().positive("damping", false);
     // Parsed here, before the curvature and noise, so that a bad value is reported in the same order as ever.
-    Double givenLambda = c.hp().isAuto("prior-precision") ? null : c.hp().nonNegative("prior-precision");
+    String rule = c.hp().string("prior-precision");
+    Llama.PredictivePrior predictive = switch (rule) {
+      case "evidence" -> Llama.PredictivePrior.EVIDENCE;
+      case "displacement" -> Llama.PredictivePrior.DISPLACEMENT;
+      case "auto" -> Llama.defaultPredictivePrior(!c.regression());
+      default -> Llama.PredictivePrior.AS_TRAINED;
+    };
+    Double givenLambda = c.hp().isAuto("prior-precision") || predictive != Llama.PredictivePrior.AS_TRAINED ? null
+        : c.hp().nonNegative("prior-precision");
     Curvature curvature = switch (c.hp().choice("curvature", "kfac", "diagonal-ggn", "exact-hessian")) {
       case "diagonal-ggn" -> Curvature.DIAGONAL_GGN;
       case "exact-hessian" -> Curvature.EXACT_HESSIAN;
@@ -91,10 +102,10 @@ final class BayesianMethods {
     double noiseStd = c.hp().positive("noise-std", false);
     Model m = c.predictor();
     ModelLikelihood ll = c.regression() ? LogLikelihood.gaussian(m, noiseStd) : LogLikelihood.categorical(m);
-    if (givenLambda == null) {
-      return Llama.defaults(m, c.likelihood(m), ll, c.innerSteps(), c.innerLr(), eta, damping, curvature);
-    }
-    return new Llama(m, c.likelihood(m), ll, c.innerSteps(), c.innerLr(), eta, givenLambda, damping, curvature);
+    Llama l = givenLambda == null
+        ? Llama.defaults(m, c.likelihood(m), ll, c.innerSteps(), c.innerLr(), eta, damping, curvature)
+        : new Llama(m, c.likelihood(m), ll, c.innerSteps(), c.innerLr(), eta, givenLambda, damping, curvature);
+    return predictive == Llama.PredictivePrior.AS_TRAINED ? l : l.withPredictivePrior(predictive);
   }
 
   private static Platipus platipus(MethodContext c) {

@@ -66,6 +66,11 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--batch", paramLabel = "T", description = "tasks adapted at once (default 25; 4 for images)")
   Integer batch;
 
+  @Option(names = "--hp", paramLabel = "[N:]NAME=VALUE", description = "override a hyper-parameter that acts only at "
+      + "prediction, as eval --hp (llama: prior-precision, damping): for the N-th checkpoint (1 = first), or without "
+      + "N for every checkpoint whose method takes it; the row's label shows it; others are refused")
+  List<String> hp;
+
   @Option(names = "--out", paramLabel = "DIR", description = "output directory (default ${DEFAULT-VALUE})")
   Path out = Path.of("bml-compare");
 
@@ -82,6 +87,7 @@ final class CompareCommand implements Callable<Integer> {
     Uncertainty.checkNoiseOption(noiseStd);
     Plots.checkDirectory("--out", out);
     Comparison.checkSameTasks(checkpoints);
+    List<java.util.Map<String, String>> overrides = hpOverrides();
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Experiment.EpisodeOverride override = new Experiment.EpisodeOverride(null, shots, null);
@@ -89,7 +95,8 @@ final class CompareCommand implements Callable<Integer> {
     Long base = seed;
     for (int position = 1; position <= checkpoints.size(); position++) {
       Path p = checkpoints.get(position - 1);
-      Experiment.Loaded loaded = Experiment.load(p, override);
+      java.util.Map<String, String> hps = overrides.get(position - 1);
+      Experiment.Loaded loaded = Experiment.load(p, override, c -> EvalOptions.withOverrides(c, hps, null));
       Experiment exp = loaded.experiment();
       if (base == null) {
         base = exp.config.seed();
@@ -107,7 +114,8 @@ final class CompareCommand implements Callable<Integer> {
       err.flush();
       PredictiveRun run = PredictiveRun.run(exp.learner, loaded.meta(), test, taskSeed, tasks, perBatch, k,
           unc.options());
-      String label = exp.config.method() + ("none".equals(exp.config.regularizer()) ? "" : "+" + exp.config.regularizer());
+      String label = exp.config.method() + ("none".equals(exp.config.regularizer()) ? "" : "+" + exp.config.regularizer())
+          + (hps.isEmpty() ? "" : " " + hps.toString().replace('{', '[').replace('}', ']').replace(", ", " "));
       String named = label;
       if (entries.stream().anyMatch(x -> x.label().equals(named))) {
         label = label + " #" + position;
@@ -127,5 +135,59 @@ final class CompareCommand implements Callable<Integer> {
     o.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
     o.flush();
     return 0;
+  }
+
+  /**
+   * The --hp overrides per checkpoint position, checked before anything is evaluated: a positioned
+   * one must be a prediction hyper-parameter of that checkpoint's method; an unpositioned one goes
+   * to every checkpoint whose method takes it and must fit at least one.
+   */
+  private List<java.util.Map<String, String>> hpOverrides() {
+    List<String> methods = new ArrayList<>();
+    List<java.util.Map<String, String>> out = new ArrayList<>();
+    for (Path p : checkpoints) {
+      Path file = Experiment.checkpointFile(p);
+      methods.add(RunConfig.fromMap(Experiment.readCheckpoint(file).config(), file.toString()).method());
+      out.add(new java.util.LinkedHashMap<>());
+    }
+    if (hp == null) {
+      return out;
+    }
+    for (String given : hp) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+):(.*)").matcher(given);
+      Integer position = null;
+      String kv = given;
+      if (m.matches()) {
+        position = Integer.parseInt(m.group(1));
+        kv = m.group(2);
+        if (position < 1 || position > checkpoints.size()) {
+          throw new BadInputException("compare --hp " + given + ": checkpoint " + position + " does not exist (1 to "
+              + checkpoints.size() + ")");
+        }
+      }
+      String[] nv = EvalOptions.splitHp(kv);
+      if (position != null) {
+        EvalOptions.checkPredictionHyper("compare", methods.get(position - 1), nv[0]);
+        out.get(position - 1).put(nv[0], nv[1]);
+        continue;
+      }
+      boolean used = false;
+      for (int i = 0; i < methods.size(); i++) {
+        if (EvalOptions.PREDICTION_HYPERS.getOrDefault(methods.get(i), List.of()).contains(nv[0])) {
+          out.get(i).put(nv[0], nv[1]);
+          used = true;
+        }
+      }
+      if (!used) {
+        List<String> rules = new ArrayList<>();
+        for (String method : new java.util.LinkedHashSet<>(methods)) {
+          List<String> allowed = EvalOptions.PREDICTION_HYPERS.getOrDefault(method, List.of());
+          rules.add(method + ": " + (allowed.isEmpty() ? "none" : String.join(", ", allowed)));
+        }
+        throw new BadInputException("compare --hp " + nv[0] + ": no checkpoint's method takes it at prediction ("
+            + String.join("; ", rules) + "); the others shaped the trained parameters");
+      }
+    }
+    return out;
   }
 }

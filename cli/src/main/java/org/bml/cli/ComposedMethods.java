@@ -46,11 +46,12 @@ final class ComposedMethods {
             new Methods.Hyper("order", "second", "meta-gradient through the inner steps: second or first")),
         ComposedMethods::abml));
     Methods.register(new Methods.Method("versa",
-        "VERSA: amortized Gaussian posterior over the linear head from a set encoder on (features, target) pairs, "
+        "VERSA: amortized Gaussian posterior over the linear head (classification: per class, from the mean "
+            + "features of that class's support examples; regression: a set encoder on (features, target) pairs), "
             + "no inner gradient steps, ML-PIP objective (Gordon et al. 2019); body MLP d-40-40 or Conv-4",
         BOTH,
-        List.of(new Methods.Hyper("hidden", "64", "hidden width of the set encoder and decoder MLPs (≥ 1)"),
-            new Methods.Hyper("summary", "64", "width of the pooled task summary (≥ 1)"),
+        List.of(new Methods.Hyper("hidden", "64", "hidden width of the set encoder and decoder MLPs, or of the per-class MLP (≥ 1)"),
+            new Methods.Hyper("summary", "64", "width of the pooled task summary (≥ 1; regression)"),
             new Methods.Hyper("log-std-offset", "-3", "c added to the amortized log σ (a narrow start)"),
             new Methods.Hyper("samples", "5", "L ≥ 1 head samples per task in the training objective"),
             new Methods.Hyper("noise-std", "0.3", "σ > 0 of the Gaussian likelihood (regression)")),

@@ -63,7 +63,11 @@ final class EvalOptions {
 
   /** The checkpoint's configuration with the test-time step size. */
   RunConfig adjust(RunConfig c) {
-    Map<String, String> hps = hpOverrides(c.method());
+    return withOverrides(c, hpOverrides(c.method()), innerLr);
+  }
+
+  /** {@code c} with hyper-parameters replaced (already checked) and, when given, the step size. */
+  static RunConfig withOverrides(RunConfig c, Map<String, String> hps, Double innerLr) {
     if (innerLr == null && hps.isEmpty()) {
       return c;
     }
@@ -80,21 +84,32 @@ final class EvalOptions {
     if (hp == null) {
       return out;
     }
-    List<String> allowed = PREDICTION_HYPERS.getOrDefault(method, List.of());
     for (String kv : hp) {
-      int eq = kv.indexOf('=');
-      if (eq <= 0 || eq == kv.length() - 1) {
-        throw new BadInputException("--hp expects NAME=VALUE, got '" + kv + "'");
-      }
-      String name = kv.substring(0, eq);
-      if (!allowed.contains(name)) {
-        throw new BadInputException("eval --hp " + name + ": " + method + (allowed.isEmpty()
-            ? " has no hyper-parameter that acts only at prediction"
-            : " takes only " + String.join(", ", allowed) + " at eval (the others shaped the trained parameters)"));
-      }
-      out.put(name, kv.substring(eq + 1));
+      String[] nv = splitHp(kv);
+      checkPredictionHyper("eval", method, nv[0]);
+      out.put(nv[0], nv[1]);
     }
     return out;
+  }
+
+  /** NAME=VALUE → {NAME, VALUE}, or a clear error. */
+  static String[] splitHp(String kv) {
+    int eq = kv.indexOf('=');
+    if (eq <= 0 || eq == kv.length() - 1) {
+      throw new BadInputException("--hp expects NAME=VALUE, got '" + kv + "'");
+    }
+    return new String[] {kv.substring(0, eq), kv.substring(eq + 1)};
+  }
+
+  /** Refuses {@code name} unless {@code method} uses it only at prediction ({@link #PREDICTION_HYPERS}). */
+  static void checkPredictionHyper(String command, String method, String name) {
+    List<String> allowed = PREDICTION_HYPERS.getOrDefault(method, List.of());
+    if (!allowed.contains(name)) {
+      throw new BadInputException(command + " --hp " + name + ": " + method + (allowed.isEmpty()
+          ? " has no hyper-parameter that acts only at prediction"
+          : " takes only " + String.join(", ", allowed) + " at " + command
+              + " (the others shaped the trained parameters)"));
+    }
   }
 
   /** What the header line says about test-time changes. */

@@ -147,7 +147,10 @@ final class Experiment {
       throw new BadInputException("checkpoint " + file + " holds " + ckpt.params().length() + " parameters, but "
           + config.method() + " on " + dataset.name() + " with " + context.ways() + " way(s) (" + context.modelDescription()
           + ") has " + holder.flatParams().length() + (dataset.images() ? "; a method with an N-way output layer can only "
-              + "be evaluated with the ways it was trained with (" + config.ways() + ")" : ""));
+              + "be evaluated with the ways it was trained with (" + config.ways() + ")" : "")
+          + ("versa".equals(config.method()) && dataset.images() ? "; VERSA classification checkpoints written before "
+              + "its per-class head (one amortization network shared by the classes) have the old layout: retrain them"
+              : ""));
     }
     holder.restore(ckpt.params(), null, ckpt.iteration());
     return holder.params();

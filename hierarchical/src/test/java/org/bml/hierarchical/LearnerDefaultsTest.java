@@ -43,6 +43,44 @@ class LearnerDefaultsTest {
   }
 
   @Test
+  void llamaPredictsWithTheDisplacementPriorOnClassificationOnly() {
+    assertEquals(Llama.PredictivePrior.DISPLACEMENT, Llama.defaultPredictivePrior(true));
+    assertEquals(Llama.PredictivePrior.AS_TRAINED, Llama.defaultPredictivePrior(false));
+    Mlp classifier = new Mlp(Activation.RELU, 3, 4, 5);
+    assertEquals(Llama.PredictivePrior.DISPLACEMENT,
+        Llama.classification(classifier, 1, 0.4, 1e-3, 1e-3).predictivePrior());
+    assertEquals(Llama.PredictivePrior.AS_TRAINED, Llama.regression(MLP, 0.5, 1, 0.01, 1e-3, 1e-3).predictivePrior());
+  }
+
+  // The displacement rule: the predictive's H has λ_t = max(λ, P / ‖φ̂_t − θ‖²) in place of λ, i.e. it is
+  // the posterior of the LLAMA built with that λ; the meta-loss is the trained one (η = 0: MAML's).
+  @Test
+  void llamaDisplacementRuleIsTheLaplacePosteriorAtMaxOfLambdaAndPOverTheSquaredStep() {
+    Llama trained = Llama.defaults(MLP, Likelihood.meanSquaredError(MLP), LogLikelihood.gaussian(MLP, 0.5), 2, 0.1, 0.0,
+        1e-3, Curvature.KFAC);
+    Llama rule = trained.withPredictivePrior(Llama.PredictivePrior.DISPLACEMENT);
+    Params theta = trained.initialize(4, DataType.DOUBLE);
+    Data support = BmamlTestData.regression(7, 1, 4, 1, 1);
+    Data query = BmamlTestData.regression(9, 1, 4, 1, 1);
+    assertEquals(trained.metaLoss(theta, support, query).item(), rule.metaLoss(theta, support, query).item(), 0.0);
+    double d2 = trained.posterior(theta, support, 2).displacementSquared(theta)[0];
+    int p = trained.posterior(theta, support, 2).dimension();
+    double lambda = Math.max(trained.priorPrecision(), p / d2);
+    assertTrue(lambda > trained.priorPrecision(), "this case exercises the displacement side: " + lambda);
+    Llama built = new Llama(MLP, Likelihood.meanSquaredError(MLP), LogLikelihood.gaussian(MLP, 0.5), 2, 0.1, 0.0,
+        lambda, 1e-3, Curvature.KFAC);
+    double[][] expected = built.posterior(theta, support, 2).precision(0);
+    double[][] actual = rule.predictivePosterior(theta, support, 2).precision(0);
+    for (int i = 0; i < expected.length; i++) {
+      for (int j = 0; j < expected.length; j++) {
+        assertEquals(expected[i][j], actual[i][j], 1e-9 * lambda, "entry " + i + "," + j);
+      }
+    }
+    assertTrue(trained.predictivePosterior(theta, support, 2).precision(0)[0][0] < expected[0][0] - 1,
+        "the trained λ's posterior is wider");
+  }
+
+  @Test
   void bmamlStepSizeDividesBySupportPointsOnlyUnderPriors() {
     BmamlPosterior regression = BmamlPosterior.gaussianRegression(MLP, 1, 0.1, 1, 0.1);
     BmamlPosterior loss = BmamlPosterior.negativeLoss(MLP, Likelihood.meanSquaredError(MLP),

@@ -29,16 +29,24 @@ import org.nd4j.linalg.api.buffer.DataType;
  * (a log-sum-exp over the samples, reparameterised, seeded). The likelihood is categorical for
  * classification and Gaussian with a fixed noise σ for regression.
  *
- * <p>Meta-parameters: the body's under {@value #BODY} + its names, the head's prior mean θ_ψ under
+ * <p>Classification amortizes the head per class, as the paper does (§3, "context-independent
+ * approximation"): the weight column and bias of class c come from h_c, the mean of the features of
+ * class c's support examples only, through one MLP shared by all classes,
+ *
+ * <pre>  (μ_wc, μ_bc, log σ_wc, log σ_bc) = (h_c + d_w, d_b, s_w + c, s_b + c),   (d, s) = MLP(h_c),</pre>
+ *
+ * so relabelling the classes permutes the head's columns and the predictions with them (the skip
+ * h_c starts the head as a prototype matcher). Meta-parameters: the body's under {@value #BODY} +
+ * its names and the class MLP's under {@value #CLASS_NETWORK}. Regression uses the set encoder over
+ * all support (feature, target) pairs ({@link InferenceNetwork}): the head's prior mean θ_ψ under
  * {@value #HEAD} + the head's names (the network predicts offsets from it) and the network's under
- * {@link InferenceNetwork#PREFIX}. Differences from the paper: the set encoder pools over all
- * support points (the paper's classification head pools per class and shares the network across
- * classes, so its head is equivariant to class order; this one is not), and the regression noise
- * is fixed.
+ * {@link InferenceNetwork#PREFIX}. Difference from the paper: the regression noise is fixed.
  */
 public final class Versa implements MetaLearner {
   public static final String BODY = org.bml.core.model.ParamNames.BODY;
   public static final String HEAD = org.bml.core.model.ParamNames.HEAD;
+  /** Prefix of the per-class amortization MLP (classification). */
+  public static final String CLASS_NETWORK = InferenceNetwork.PREFIX + "class" + org.bml.core.model.ParamNames.SEPARATOR;
 
   /** The likelihood of the head's outputs. */
   public enum Output { REGRESSION, CLASSIFICATION }
@@ -47,6 +55,9 @@ public final class Versa implements MetaLearner {
   private final boolean activateFeatures;
   private final Prefixed head;
   private final InferenceNetwork network;
+  private final Prefixed classNetwork;
+  private final int features;
+  private final double logStdOffset;
   private final Output output;
   private final double noiseStd;
   private final int samples;
@@ -78,17 +89,31 @@ public final class Versa implements MetaLearner {
     this.body = new Prefixed(BODY, body);
     this.activateFeatures = activateFeatures;
     this.head = new Prefixed(HEAD, new Mlp(Activation.IDENTITY, features, outputs));
-    this.network = InferenceNetwork.deepSets(head, null, features + outputs, hidden, summary, logStdOffset);
+    this.features = features;
+    this.logStdOffset = logStdOffset;
+    boolean perClass = output == Output.CLASSIFICATION;
+    this.network = perClass ? null
+        : InferenceNetwork.deepSets(head, null, features + outputs, hidden, summary, logStdOffset);
+    this.classNetwork = perClass
+        ? new Prefixed(CLASS_NETWORK, new Mlp(Activation.RELU, features, hidden, hidden, 2 * (features + 1))) : null;
     this.noiseStd = noiseStd;
   }
 
+  /** The set encoder over all support pairs (regression only). */
   public InferenceNetwork network() {
+    if (network == null) {
+      throw new IllegalStateException("Versa: classification amortizes the head per class; it has no set encoder");
+    }
     return network;
   }
 
   @Override
   public Params initialize(long seed, DataType dtype) {
-    return body.init(seed, dtype).withAll(head.init(seed + 1, dtype)).withAll(network.initialize(seed + 2, dtype));
+    Params b = body.init(seed, dtype);
+    if (classNetwork != null) {
+      return b.withAll(classNetwork.init(seed + 2, dtype));
+    }
+    return b.withAll(head.init(seed + 1, dtype)).withAll(network.initialize(seed + 2, dtype));
   }
 
   private Tensor features(Params meta, Tensor x) {
@@ -99,6 +124,9 @@ public final class Versa implements MetaLearner {
   /** q(ψ | support) per task: the network's amortized Gaussian over the head. */
   public DiagonalGaussianPosterior posterior(Params meta, Data support) {
     Tensor f = features(meta, support.x());
+    if (classNetwork != null) {
+      return perClassPosterior(meta, f, support.y());
+    }
     List<String> names = new ArrayList<>(head.parameterShapes().keySet());
     for (String n : meta.names()) {
       if (n.startsWith(InferenceNetwork.PREFIX)) {
@@ -106,6 +134,30 @@ public final class Versa implements MetaLearner {
       }
     }
     return network.infer(meta.subset(names), new Data(f, support.y()), null);
+  }
+
+  // Class means h = (Yᵀ F) / counts [T, C, F] (a class without support examples gets h = 0), then the
+  // shared MLP row by row; the head's weight [T, F, C] is the transpose of the per-class rows.
+  private DiagonalGaussianPosterior perClassPosterior(Params meta, Tensor f, Tensor y) {
+    long tasks = y.size(0);
+    long classes = y.size(2);
+    if (classes != head.parameterShapes().values().iterator().next()[1]) {
+      throw new IllegalArgumentException("Versa: support targets have " + classes + " classes, the head has "
+          + head.parameterShapes().values().iterator().next()[1]);
+    }
+    org.nd4j.linalg.api.ndarray.INDArray counts = y.value().sum(1).reshape(tasks, classes, 1);
+    counts = org.nd4j.linalg.ops.transforms.Transforms.max(counts, 1.0, true);
+    Tensor h = Ops.div(Ops.matmul(y, f, true, false), Tensor.constant(counts.castTo(f.dtype())));
+    Tensor out = classNetwork.forward(meta, h);
+    int w = features;
+    Tensor meanW = Ops.transpose(Ops.add(h, Ops.slice(out, 2, 0, w)), 1, 2);
+    Tensor meanB = Ops.reshape(Ops.slice(out, 2, w, w + 1), tasks, classes);
+    Tensor logStdW = Ops.addScalar(Ops.transpose(Ops.slice(out, 2, w + 1, 2L * w + 1), 1, 2), logStdOffset);
+    Tensor logStdB = Ops.addScalar(Ops.reshape(Ops.slice(out, 2, 2L * w + 1, 2L * w + 2), tasks, classes),
+        logStdOffset);
+    List<String> names = new ArrayList<>(head.parameterShapes().keySet());
+    return new DiagonalGaussianPosterior(Params.of(names, List.of(meanW, meanB)),
+        Params.of(names, List.of(logStdW, logStdB)));
   }
 
   private Params withBody(Params meta, Params headParams) {
@@ -174,6 +226,8 @@ public final class Versa implements MetaLearner {
 
   @Override
   public String toString() {
-    return "Versa(" + network + ", " + output + ", L=" + samples + ")";
+    return "Versa(" + (network != null ? network : "per-class MLP "
+        + java.util.Arrays.toString(((Mlp) classNetwork.inner()).widths())) + ", " + output + ", L="
+        + samples + ")";
   }
 }

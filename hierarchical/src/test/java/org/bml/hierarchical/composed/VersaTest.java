@@ -90,6 +90,43 @@ class VersaTest {
         hyp.get(2).get(Versa.HEAD + Mlp.weight(0)).value(), "hypotheses are reproducible for a seed");
   }
 
+  // The paper's per-class amortization: relabelling the support classes by π permutes the head's
+  // columns, so the predicted logits are permuted by π too (and the body's features are untouched).
+  @Test
+  void relabellingTheClassesPermutesThePredictions() {
+    Versa versa = versa(Versa.Output.CLASSIFICATION, 3);
+    List<Tensor> ts = new ArrayList<>();
+    perturbed(versa.initialize(8, DataType.DOUBLE), 21).forEach(v -> ts.add(Tensor.constant(v)));
+    Params meta = Params.of(versa.initialize(8, DataType.DOUBLE).names(), ts);
+    Data support = classification(31, 2, 6, 3);
+    Data query = classification(33, 2, 5, 3);
+    int[] pi = {2, 0, 1};
+    INDArray y = support.y().value();
+    INDArray relabelled = Nd4j.zeros(DataType.DOUBLE, y.shape());
+    for (int c = 0; c < 3; c++) {
+      relabelled.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+          org.nd4j.linalg.indexing.NDArrayIndex.point(pi[c])).assign(
+          y.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+              org.nd4j.linalg.indexing.NDArrayIndex.point(c)));
+    }
+    Data permuted = new Data(support.x(), Tensor.constant(relabelled));
+    INDArray logits = versa.predict(versa.adapt(meta, support, 0), query.x()).value();
+    INDArray permutedLogits = versa.predict(versa.adapt(meta, permuted, 0), query.x()).value();
+    double scale = logits.amaxNumber().doubleValue();
+    assertTrue(scale > 1e-3, "the logits are not all zero: " + scale);
+    boolean anyDiffers = false;
+    for (int t = 0; t < 2; t++) {
+      for (int n = 0; n < 5; n++) {
+        for (int c = 0; c < 3; c++) {
+          assertEquals(logits.getDouble(t, n, c), permutedLogits.getDouble(t, n, pi[c]), 1e-12 * scale,
+              "task " + t + ", point " + n + ", class " + c);
+          anyDiffers |= Math.abs(logits.getDouble(t, n, c) - permutedLogits.getDouble(t, n, c)) > 1e-6 * scale;
+        }
+      }
+    }
+    assertTrue(anyDiffers, "the permutation is visible in the logits (not a symmetric head)");
+  }
+
   @Test
   void badSettingsAreNamed() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

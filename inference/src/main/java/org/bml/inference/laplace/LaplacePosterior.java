@@ -107,11 +107,13 @@ public final class LaplacePosterior implements TaskPosterior {
 
   /** log p(D | φ̂) per task, {@code [T]} (differentiable). */
   public Tensor logLikelihood() {
+    requireTapeTerms();
     return logLikelihood;
   }
 
   /** log p(φ̂ | θ) per task, {@code [T]} (differentiable). */
   public Tensor logPrior() {
+    requireTapeTerms();
     return logPrior;
   }
 
@@ -157,6 +159,7 @@ public final class LaplacePosterior implements TaskPosterior {
     if (!Double.isFinite(logDetWeight)) {
       throw new IllegalArgumentException("LaplacePosterior.objective: log-det weight must be finite, got " + logDetWeight);
     }
+    requireTapeTerms();
     Tensor negJoint = Ops.neg(Ops.add(logLikelihood, logPrior));
     if (logDetWeight == 0) {
       return negJoint;
@@ -197,9 +200,107 @@ public final class LaplacePosterior implements TaskPosterior {
     return precisions.isDone();
   }
 
+  /**
+   * The isotropic prior precision per task that maximises the Laplace evidence of the support set
+   * (MacKay 1992, type-II maximum likelihood): the root of λ ‖φ̂ − θ‖² = γ(λ), with
+   * γ(λ) = Σ_i h_i / (h_i + λ) the effective number of parameters, h_i the eigenvalues of the
+   * curvature without prior and damping. Directions the data do not curve (h_i = 0) contribute
+   * nothing to either side, so λ is set by the displacement from θ along the curved ones. Solved by
+   * bisection on log λ in [1e-8, 1e12] (the left side increases in λ, γ decreases); ∞ when φ̂ = θ
+   * (no steps), 1e-8 when no direction is curved.
+   *
+   * @param theta the prior mean θ (no task axis; the mode's names)
+   * @param current the isotropic prior precision this posterior's H includes (0 for none)
+   */
+  public double[] evidencePriorPrecision(Params theta, double current) {
+    Precision[] h = precisions.get();
+    double[] out = new double[h.length];
+    double[] displacement = displacementSquared(theta);
+    for (int t = 0; t < h.length; t++) {
+      double d2 = displacement[t];
+      double base = current + dampingApplied[t];
+      if (d2 == 0) {
+        out[t] = Double.POSITIVE_INFINITY;
+        continue;
+      }
+      double lo = Math.log(1e-8);
+      double hi = Math.log(1e12);
+      if (Math.exp(lo) * d2 >= h[t].effectiveParameters(base, Math.exp(lo))) {
+        out[t] = Math.exp(lo);
+        continue;
+      }
+      for (int it = 0; it < 80; it++) {
+        double mid = 0.5 * (lo + hi);
+        double lambda = Math.exp(mid);
+        if (lambda * d2 < h[t].effectiveParameters(base, lambda)) {
+          lo = mid;
+        } else {
+          hi = mid;
+        }
+      }
+      out[t] = Math.exp(0.5 * (lo + hi));
+    }
+    return out;
+  }
+
+  /** ‖φ̂_t − θ‖² per task, in double: how far the mode finder moved each task from θ. */
+  public double[] displacementSquared(Params theta) {
+    double[] out = new double[tasks()];
+    for (int t = 0; t < out.length; t++) {
+      for (String n : layout.names()) {
+        org.nd4j.linalg.api.ndarray.INDArray phi = mode.get(n).value().slice(t).castTo(DataType.DOUBLE);
+        org.nd4j.linalg.api.ndarray.INDArray diff = phi.sub(theta.get(n).value().castTo(DataType.DOUBLE)
+            .reshape(phi.shape()));
+        out[t] += diff.mul(diff).sumNumber().doubleValue();
+      }
+    }
+    return out;
+  }
+
+  /** γ(λ) = Σ_i h_i / (h_i + λ) of one task (see {@link #evidencePriorPrecision}). */
+  public double effectiveParameters(int task, double current, double lambda) {
+    int k = check(task);
+    return precisions.get()[k].effectiveParameters(current + dampingApplied[k], lambda);
+  }
+
+  /**
+   * The same Gaussian with the isotropic prior precision {@code current} in H replaced by
+   * {@code lambda[t]} per task, in double precision, for sampling and inspection: {@link #mode()},
+   * {@link #sample}, the matrices and {@link #logDetPrecision()}; its tape terms ({@link #objective},
+   * {@link #logDet()}, the log-joint) are refused, since the log prior was taken under the old λ.
+   */
+  public LaplacePosterior withPriorPrecision(double current, double[] lambda) {
+    Precision[] h = precisions.get();
+    if (lambda.length != h.length) {
+      throw new IllegalArgumentException("LaplacePosterior.withPriorPrecision: " + lambda.length + " precisions for "
+          + h.length + " tasks");
+    }
+    Precision[] moved = new Precision[h.length];
+    for (int t = 0; t < h.length; t++) {
+      if (!(lambda[t] >= 0)) {
+        throw new IllegalArgumentException("LaplacePosterior.withPriorPrecision: λ must be >= 0, got " + lambda[t]
+            + " for task " + t);
+      }
+      moved[t] = h[t].shifted(lambda[t] - current);
+    }
+    LaplacePosterior p = new LaplacePosterior(mode, layout, null, null, Laplace.Memo.of(moved), dampingApplied,
+        curvature, damping, () -> {
+          throw new IllegalStateException("LaplacePosterior: a posterior with a replaced prior precision is for "
+              + "sampling only; its log-determinant on the tape is not defined");
+        });
+    return p;
+  }
+
   /** The damping policy this posterior was made with. */
   public Damping damping() {
     return damping;
+  }
+
+  private void requireTapeTerms() {
+    if (logLikelihood == null) {
+      throw new IllegalStateException("LaplacePosterior: a posterior with a replaced prior precision is for sampling "
+          + "only; its log-joint terms were taken under the old prior");
+    }
   }
 
   private int check(int task) {

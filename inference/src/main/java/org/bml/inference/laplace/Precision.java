@@ -34,6 +34,37 @@ abstract class Precision {
   /** λ_min and λ_max (of the damped precision). */
   abstract double[] eigenRange();
 
+  /** The same factors with δ added to every eigenvalue (a change of the isotropic prior precision). */
+  abstract Precision shifted(double delta);
+
+  /**
+   * Σ_i h_i / (h_i + c) with h_i = max(e_i − base, 0), e_i this precision's eigenvalues: the
+   * effective number of parameters (MacKay 1992) when {@code base} is the isotropic part e_i
+   * includes and c the one to evaluate.
+   */
+  abstract double effectiveParameters(double base, double c);
+
+  static double ratio(double e, double base, double c) {
+    double h = Math.max(e - base, 0);
+    return h == 0 ? 0 : h / (h + c);
+  }
+
+  static double[] plus(double[] v, double delta) {
+    double[] out = v.clone();
+    for (int i = 0; i < out.length; i++) {
+      out[i] += delta;
+    }
+    return out;
+  }
+
+  static double sumRatio(double[] v, double base, double c) {
+    double s = 0;
+    for (double e : v) {
+      s += ratio(e, base, c);
+    }
+    return s;
+  }
+
   static boolean positive(double min, double max) {
     return min > 0 && min > RELATIVE_FLOOR * Math.abs(max);
   }
@@ -147,6 +178,16 @@ abstract class Precision {
     double[] eigenRange() {
       return range(eigenvalues);
     }
+
+    @Override
+    Precision shifted(double delta) {
+      return new Dense(plus(eigenvalues, delta), vectors, damping);
+    }
+
+    @Override
+    double effectiveParameters(double base, double c) {
+      return sumRatio(eigenvalues, base, c);
+    }
   }
 
   // ---------------------------------------------------------------- diagonal
@@ -198,6 +239,16 @@ abstract class Precision {
     double[] eigenRange() {
       return range(h);
     }
+
+    @Override
+    Precision shifted(double delta) {
+      return new Diagonal(plus(h, delta), damping);
+    }
+
+    @Override
+    double effectiveParameters(double base, double c) {
+      return sumRatio(h, base, c);
+    }
   }
 
   // ---------------------------------------------------------------- Kronecker-factored blocks
@@ -234,6 +285,19 @@ abstract class Precision {
       this.lambda = ea.getEigenvalues();
       this.qg = eg.getV();
       this.mu = eg.getEigenvalues();
+      this.shift = shift;
+    }
+
+    private KroneckerBlock(KroneckerBlock b, double shift) {
+      this.weightOffset = b.weightOffset;
+      this.biasOffset = b.biasOffset;
+      this.in = b.in;
+      this.out = b.out;
+      this.outMajor = b.outMajor;
+      this.qa = b.qa;
+      this.lambda = b.lambda;
+      this.qg = b.qg;
+      this.mu = b.mu;
       this.shift = shift;
     }
 
@@ -411,6 +475,28 @@ abstract class Precision {
         }
       }
       return new double[] {min, max};
+    }
+
+    @Override
+    Precision shifted(double delta) {
+      List<KroneckerBlock> moved = new java.util.ArrayList<>();
+      for (KroneckerBlock b : blocks) {
+        moved.add(new KroneckerBlock(b, b.shift + delta));
+      }
+      return new Kronecker(dimension, moved, diagonalIndex, plus(diagonal, delta), damping);
+    }
+
+    @Override
+    double effectiveParameters(double base, double c) {
+      double s = sumRatio(diagonal, base, c);
+      for (KroneckerBlock b : blocks) {
+        for (int i = 0; i < b.lambda.length; i++) {
+          for (int j = 0; j < b.mu.length; j++) {
+            s += ratio(b.eigenvalue(i, j), base, c);
+          }
+        }
+      }
+      return s;
     }
   }
 
