@@ -98,8 +98,8 @@ class MannTest {
     Mann mann = new Mann(new long[] {2}, 2, 2, 3, 2, 1, 0.9, 1.5, 1);
     Params theta = mann.initialize(8, DataType.DOUBLE);
     List<String> names = theta.names();
-    Data support = new Data(Tensor.constant(GradientCheck.uniform(1, -1, 1, 1, 2, 2)),
-        Tensor.constant(Nd4j.createFromArray(new double[][][] {{{1, 0}, {0, 1}}})));
+    Data support = new Data(Tensor.constant(GradientCheck.uniform(1, -1, 1, 1, 1, 2)),
+        Tensor.constant(Nd4j.createFromArray(new double[][][] {{{0, 1}}})));
     Data query = new Data(Tensor.constant(GradientCheck.uniform(2, -1, 1, 1, 1, 2)),
         Tensor.constant(Nd4j.createFromArray(new double[][][] {{{1, 0}}})));
     List<INDArray> at = new ArrayList<>();

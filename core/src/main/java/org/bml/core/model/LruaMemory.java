@@ -174,9 +174,11 @@ public final class LruaMemory {
     requireShape("memory", prev.memory(), t, slots, slotSize);
     requireShape("read weights", prev.readWeights(), t, reads, slots);
     requireShape("usage", prev.usage(), t, slots);
-    Tensor key = Ops.reshape(LstmCell.tanh(Ops.linear(h, params.get(prefix + "key.weight"),
+    // Ops.tanh, not LstmCell's series-corrected tanh: key and write vector only need absolute accuracy, and the
+    // correction's extra ops would double this step's cost.
+    Tensor key = Ops.reshape(Ops.tanh(Ops.linear(h, params.get(prefix + "key.weight"),
         params.get(prefix + "key.bias"))), t, reads, slotSize);
-    Tensor add = Ops.reshape(LstmCell.tanh(Ops.linear(h, params.get(prefix + "add.weight"),
+    Tensor add = Ops.reshape(Ops.tanh(Ops.linear(h, params.get(prefix + "add.weight"),
         params.get(prefix + "add.bias"))), t, reads, slotSize);
     Tensor gate = Ops.reshape(Ops.sigmoid(Ops.linear(h, params.get(prefix + "gate.weight"),
         params.get(prefix + "gate.bias"))), t, reads, 1);

@@ -175,11 +175,12 @@ class LruaMemoryTest {
 
   // Inputs: the 6 parameters, h_1..h_steps [T,1,H], initial memory [T,N,S], initial read weights [T,R,N].
   private static Function<List<Tensor>, Tensor> unrolled(LruaMemory mem, int steps, INDArray usage0) {
+    long tasks = usage0.size(0);
     List<String> names = new ArrayList<>(mem.parameterShapes().keySet());
     return v -> {
       Params p = Params.of(names, v.subList(0, 6));
       LruaMemory.State s = new LruaMemory.State(v.get(6 + steps), v.get(7 + steps), Tensor.constant(usage0),
-          Tensor.constant(org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, T, 1, (long) R * S)));
+          Tensor.constant(org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, tasks, 1, (long) R * S)));
       Tensor loss = null;
       for (int t = 0; t < steps; t++) {
         s = mem.step(p, v.get(6 + t), s);
@@ -201,11 +202,11 @@ class LruaMemoryTest {
       at.add(GradientCheck.uniform(100 + k++, -0.8, 0.8, shape));
     }
     for (int t = 0; t < steps; t++) {
-      at.add(GradientCheck.uniform(100 + k++, -1, 1, T, 1, H));
+      at.add(GradientCheck.uniform(100 + k++, -1, 1, 1, 1, H));
     }
-    at.add(GradientCheck.uniform(100 + k++, -1, 1, T, N, S));
-    at.add(GradientCheck.uniform(100 + k, 0, 1, T, R, N));
-    INDArray usage0 = org.nd4j.linalg.ops.transforms.Transforms.abs(GradientCheck.distinct(77, 0.1, 3, T, N));
+    at.add(GradientCheck.uniform(100 + k++, -1, 1, 1, N, S));
+    at.add(GradientCheck.uniform(100 + k, 0, 1, 1, R, N));
+    INDArray usage0 = org.nd4j.linalg.ops.transforms.Transforms.abs(GradientCheck.distinct(77, 0.1, 3, 1, N));
     Function<List<Tensor>, Tensor> f = unrolled(mem, steps, usage0);
     double g = GradientCheck.gradientError(f, at, 1e-6);
     assertTrue(g < TOL, "gradient error " + g);
