@@ -99,9 +99,12 @@ final class MannTableCommand implements Callable<Integer> {
     return k + suffix;
   }
 
-  /** The table: one column per presentation number, accuracy in percent, and the paper's row if asked. */
+  /** The table: one column per presentation number reached, accuracy in percent, and the paper's row if asked. */
   static String table(Mann.InstanceCounts c, boolean withPaper) {
     int n = c.total().length;
+    while (n > 0 && c.total()[n - 1] == 0) {
+      n--; // presentation numbers no episode reached
+    }
     StringBuilder b = new StringBuilder(String.format("%-12s", "instance"));
     for (int k = 1; k <= n; k++) {
       b.append(String.format("%7s", ordinal(k)));

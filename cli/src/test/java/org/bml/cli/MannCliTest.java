@@ -69,14 +69,15 @@ class MannCliTest {
 
   @Test
   void tableShowsThePaperRowForFiveClasses() {
-    long[] correct = new long[10];
-    long[] total = new long[10];
+    long[] correct = new long[12];
+    long[] total = new long[12];
     for (int k = 0; k < 10; k++) {
       total[k] = 10;
       correct[k] = k;
     }
     String s = MannTableCommand.table(new Mann.InstanceCounts(correct, total), true);
     assertTrue(s.contains("10th") && s.contains("36.4") && s.contains("92.6"), s);
+    assertTrue(!s.contains("11th") && !s.contains("NaN"), "columns end at the last presentation reached:\n" + s);
     assertTrue(s.contains("   0.0   10.0   20.0"), s);
     assertEquals("11th", MannTableCommand.ordinal(11));
     assertEquals("22nd", MannTableCommand.ordinal(22));
