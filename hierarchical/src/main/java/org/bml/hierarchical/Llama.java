@@ -135,6 +135,8 @@ public final class Llama extends InnerLoopLearner {
     super("Llama", base.model, base.likelihood, inner);
     this.logLikelihood = base.logLikelihood;
     this.eta = base.eta;
+    this.innerStepSize = base.innerStepSize;
+    this.predictivePrior = base.predictivePrior;
     this.priorPrecision = base.priorPrecision;
     this.damping = base.damping;
     this.curvature = base.curvature;
@@ -275,8 +277,7 @@ public final class Llama extends InnerLoopLearner {
    * unchanged: it uses λ).
    */
   public Llama withPredictivePrior(PredictivePrior rule) {
-    Llama l = new Llama(model, likelihood, logLikelihood, inner.steps(), innerStepSize, eta, priorPrecision, damping,
-        curvature);
+    Llama l = new Llama(this, inner); // keeps the inner loop (a checkpointed one too)
     l.predictivePrior = Hyper.nonNull("Llama", "predictive prior", rule);
     return l;
   }
