@@ -97,6 +97,7 @@ public final class Methods {
     FieldMethodsPart1.registerAll();
     FieldMethodsPart2.registerAll();
     ComposedMethods.registerAll();
+    SibArmlMethods.registerAll();
   }
 
   private Methods() {}
