@@ -132,6 +132,7 @@ public final class Datasets {
               e.queries(), seed);
           return new TaskSet(train, splits);
         }));
+    SibArmlMethods.registerDatasets();
   }
 
   private Datasets() {}

@@ -98,6 +98,7 @@ public final class Methods {
     FieldMethodsPart2.registerAll();
     ComposedMethods.registerAll();
     MannMethods.registerAll();
+    SibArmlMethods.registerAll();
   }
 
   private Methods() {}
