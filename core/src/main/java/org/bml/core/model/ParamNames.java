@@ -28,6 +28,9 @@ public final class ParamNames {
   /** The amortised inference network (its encoder and decoder nest under it). */
   public static final String INFERENCE_NETWORK = "infnet" + SEPARATOR;
 
+  /** The meta-learner LSTM's own weights (Ravi &amp; Larochelle 2017): its first LSTM layer and its two gates. */
+  public static final String META_LEARNER = "metalearner" + SEPARATOR;
+
   /** Legacy: Meta-SGD's per-parameter step sizes. */
   public static final String STEP_SIZE = "lr/";
   /** Legacy: PLATIPUS's log prior variance, log posterior variance and the two mean step sizes, per parameter. */
