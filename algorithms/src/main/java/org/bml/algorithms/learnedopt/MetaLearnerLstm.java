@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.bml.algorithms.ModelLearner;
 import org.bml.core.autodiff.Autodiff;
@@ -176,52 +175,65 @@ public final class MetaLearnerLstm extends ModelLearner {
     boolean createGraph = differentiable && order == GradientOrder.SECOND;
     Params theta = theta(meta).expand(tasks);
     List<String> names = theta.names();
-    Map<String, LstmCell.State> states = new LinkedHashMap<>();
-    Map<String, Tensor> inputGate = new LinkedHashMap<>();
-    Map<String, Tensor> forgetGate = new LinkedHashMap<>();
-    for (String n : names) {
-      long rows = theta.get(n).length() / tasks;
-      states.put(n, cell.zeroState(tasks, rows, theta.get(n).dtype()));
-      Tensor zero = Tensor.constant(Nd4j.zeros(theta.get(n).dtype(), tasks, rows, 1));
-      inputGate.put(n, zero);
-      forgetGate.put(n, zero);
+    // All coordinates of θ as the rows of one [T, d, 1] tensor: one cell step updates all of them.
+    long[] rows = new long[names.size()];
+    long d = 0;
+    for (int k = 0; k < rows.length; k++) {
+      rows[k] = theta.get(names.get(k)).length() / tasks;
+      d += rows[k];
     }
+    DataType dt = theta.tensors().get(0).dtype();
+    Tensor flat = flatten(theta.tensors(), tasks);
+    LstmCell.State state = cell.zeroState(tasks, d, dt);
+    Tensor inputGate = Tensor.constant(Nd4j.zeros(dt, tasks, d, 1));
+    Tensor forgetGate = inputGate;
     for (int t = 0; t < steps; t++) {
-      // ∇_t and L_t at θ_{t−1}: constants (paper) unless second derivatives are kept.
-      Params at = createGraph ? theta.map(p -> p.requiresGrad() ? p : p.asVariable())
-          : theta.map(p -> p.detach().asVariable());
+      // ∇_t and L_t at θ_{t−1}: constants (the paper) unless second derivatives are kept.
+      if (createGraph && !flat.requiresGrad()) {
+        flat = flat.asVariable();
+      }
+      Tensor previous = createGraph ? flat : flat.detach().asVariable();
+      Params at = unflatten(previous, names, rows, theta, tasks);
       Tensor loss = likelihood.perTask(at, support);
-      List<Tensor> grads = Autodiff.grad(List.of(Ops.sum(loss, false)), null, at.tensors(), createGraph, true);
+      Tensor g = Autodiff.grad(Ops.sum(loss, false), previous, createGraph);
       if (!createGraph) {
         loss = loss.detach();
-        grads = grads.stream().map(Tensor::detach).toList();
-      } else {
-        theta = at;
+        g = g.detach();
+        previous = flat;
       }
-      Tensor lossFeatures = LstmOptimizer.logAndSign(Ops.reshape(loss, tasks, 1, 1));
-      List<Tensor> next = new ArrayList<>(names.size());
-      for (int k = 0; k < names.size(); k++) {
-        String n = names.get(k);
-        Tensor p = theta.get(n);
-        long rows = p.length() / tasks;
-        Tensor previous = Ops.reshape(p, tasks, rows, 1);
-        Tensor g = Ops.reshape(grads.get(k), tasks, rows, 1);
-        Tensor x = Ops.concat(2, List.of(LstmOptimizer.logAndSign(g), Ops.broadcastTo(lossFeatures, tasks, rows, 2)));
-        LstmCell.State s = cell.step(meta, x, states.get(n));
-        Tensor i = Ops.sigmoid(Ops.linear(Ops.concat(2, List.of(s.h(), previous, inputGate.get(n))),
-            meta.get(INPUT_WEIGHT), meta.get(INPUT_BIAS)));
-        Tensor f = Ops.sigmoid(Ops.linear(Ops.concat(2, List.of(s.h(), previous, forgetGate.get(n))),
-            meta.get(FORGET_WEIGHT), meta.get(FORGET_BIAS)));
-        Tensor updated = Ops.sub(Ops.mul(f, previous), Ops.mul(i, g));
-        states.put(n, differentiable ? s : s.detach());
-        inputGate.put(n, differentiable ? i : i.detach());
-        forgetGate.put(n, differentiable ? f : f.detach());
-        Tensor back = Ops.reshape(updated, p.shape());
-        next.add(differentiable ? back : back.detach());
-      }
-      theta = Params.of(names, next);
+      Tensor lossFeatures = Ops.broadcastTo(LstmOptimizer.logAndSign(Ops.reshape(loss, tasks, 1, 1)), tasks, d, 2);
+      Tensor x = Ops.concat(2, List.of(LstmOptimizer.logAndSign(g), lossFeatures));
+      LstmCell.State s = cell.step(meta, x, state);
+      Tensor i = Ops.sigmoid(Ops.linear(Ops.concat(2, List.of(s.h(), previous, inputGate)),
+          meta.get(INPUT_WEIGHT), meta.get(INPUT_BIAS)));
+      Tensor f = Ops.sigmoid(Ops.linear(Ops.concat(2, List.of(s.h(), previous, forgetGate)),
+          meta.get(FORGET_WEIGHT), meta.get(FORGET_BIAS)));
+      Tensor updated = Ops.sub(Ops.mul(f, previous), Ops.mul(i, g));
+      state = differentiable ? s : s.detach();
+      inputGate = differentiable ? i : i.detach();
+      forgetGate = differentiable ? f : f.detach();
+      flat = differentiable ? updated : updated.detach();
     }
-    return theta;
+    return unflatten(flat, names, rows, theta, tasks);
+  }
+
+  private static Tensor flatten(List<Tensor> perTask, long tasks) {
+    List<Tensor> parts = new ArrayList<>(perTask.size());
+    for (Tensor p : perTask) {
+      parts.add(Ops.reshape(p, tasks, p.length() / tasks, 1));
+    }
+    return parts.size() == 1 ? parts.get(0) : Ops.concat(1, parts);
+  }
+
+  private static Params unflatten(Tensor flat, List<String> names, long[] rows, Params shapes, long tasks) {
+    List<Tensor> out = new ArrayList<>(names.size());
+    long from = 0;
+    for (int k = 0; k < rows.length; k++) {
+      Tensor part = rows.length == 1 ? flat : Ops.slice(flat, 1, from, from + rows[k]);
+      out.add(Ops.reshape(part, shapes.get(names.get(k)).shape()));
+      from += rows[k];
+    }
+    return Params.of(names, out);
   }
 
   @Override
