@@ -15,6 +15,8 @@ import java.util.function.DoubleFunction;
 import org.bml.algorithms.learnedopt.HandDesigned;
 import org.bml.algorithms.learnedopt.LstmOptimizer;
 import org.bml.algorithms.learnedopt.LstmOptimizerTrainer;
+import org.bml.algorithms.learnedopt.MlpClassification;
+import org.bml.algorithms.learnedopt.Optimizee;
 import org.bml.algorithms.learnedopt.Quadratics;
 import org.bml.algorithms.learnedopt.UpdateRule;
 import org.bml.core.model.Params;
@@ -31,9 +33,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code bml l2l}: Andrychowicz et al.'s Fig. 2 (NeurIPS 2016, arXiv:1606.04474) on random 10-d
- * quadratics. Meta-trains the coordinate-wise LSTM optimizer by truncated BPTT, tunes SGD,
- * momentum, Adam and RMSprop over a step-size grid on separate tuning quadratics, and prints and
- * plots the mean loss of each over the optimization steps on held-out quadratics.
+ * quadratics, or with {@code --problem mlp} their Fig. 4 on a small MLP (one hidden layer of 20
+ * sigmoid units; a synthetic 10-class stand-in for MNIST, see {@link MlpClassification}).
+ * Meta-trains the coordinate-wise LSTM optimizer by truncated BPTT, tunes SGD, momentum, NAG
+ * (Nesterov), Adam and RMSprop over a step-size grid on separate tuning problems, and prints and
+ * plots the mean loss of each over the optimization steps on held-out problems.
  *
  * <p>A subcommand of its own, not a {@code train --method}: a learned optimizer's meta-parameters
  * are an update rule and its tasks are objectives without a support/query split; it is scored by
@@ -42,21 +46,29 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "l2l", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Learning to learn by gradient descent by gradient descent (Andrychowicz et al. 2016) on random "
-        + "10-d quadratics: meta-train the coordinate-wise LSTM optimizer, then compare its loss curve on held-out "
-        + "quadratics with SGD, momentum, Adam and RMSprop (step sizes tuned on a grid). Writes "
-        + L2lCommand.PLOT + " and " + L2lCommand.CSV + " into --out."})
+        + "10-d quadratics (Fig. 2) or a small sigmoid MLP (Fig. 4, --problem mlp): meta-train the coordinate-wise "
+        + "LSTM optimizer, then compare its loss curve on held-out problems with SGD, momentum, NAG, Adam and "
+        + "RMSprop (step sizes tuned on a grid). Writes " + L2lCommand.PLOT + " and " + L2lCommand.CSV
+        + " (or " + L2lCommand.MLP_PLOT + " and " + L2lCommand.MLP_CSV + ") into --out."})
 public final class L2lCommand implements Callable<Integer> {
   static final String PLOT = "l2l-quadratics.png";
   static final String CSV = "l2l-curves.csv";
+  static final String MLP_PLOT = "l2l-mlp.png";
+  static final String MLP_CSV = "l2l-mlp-curves.csv";
   static final double[] GRID = {1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0};
 
   @Spec
   CommandSpec spec;
 
+  @Option(names = "--problem", paramLabel = "P",
+      description = "optimizee: quadratics (Fig. 2: 10-d ‖Wθ − y‖²) or mlp (Fig. 4: 20 sigmoid units, 10 classes, "
+          + "batch 128 of a synthetic Gaussian-mixture stand-in for MNIST) (default ${DEFAULT-VALUE})")
+  String problem = "quadratics";
+
   @Option(names = "--epochs", paramLabel = "N", description = "meta-training epochs (default ${DEFAULT-VALUE})")
   int epochs = 100;
 
-  @Option(names = "--tasks", paramLabel = "N", description = "quadratics per meta-batch (paper 128; default ${DEFAULT-VALUE})")
+  @Option(names = "--tasks", paramLabel = "N", description = "problems per meta-batch (paper 128; default ${DEFAULT-VALUE})")
   int tasks = 32;
 
   @Option(names = "--horizon", paramLabel = "N", description = "optimizer steps per epoch (paper 100; default ${DEFAULT-VALUE})")
@@ -81,13 +93,13 @@ public final class L2lCommand implements Callable<Integer> {
   @Option(names = "--second-derivatives", description = "keep ∇f(θ) on the tape (the paper drops it)")
   boolean secondDerivatives;
 
-  @Option(names = "--test-tasks", paramLabel = "N", description = "held-out quadratics (default ${DEFAULT-VALUE})")
+  @Option(names = "--test-tasks", paramLabel = "N", description = "held-out problems (default ${DEFAULT-VALUE})")
   int testTasks = 128;
 
   @Option(names = "--steps", paramLabel = "N", description = "optimizer steps of the comparison (paper 100; default ${DEFAULT-VALUE})")
   int steps = 100;
 
-  @Option(names = "--seed", paramLabel = "S", description = "seed of φ and of all quadratics (default ${DEFAULT-VALUE})")
+  @Option(names = "--seed", paramLabel = "S", description = "seed of φ and of all problems (default ${DEFAULT-VALUE})")
   long seed = 1;
 
   @Option(names = "--out", paramLabel = "DIR", description = "directory for the plot and the CSV (default ${DEFAULT-VALUE})")
@@ -116,6 +128,11 @@ public final class L2lCommand implements Callable<Integer> {
       case "none" -> LstmOptimizer.Preprocessing.NONE;
       default -> throw new BadInputException("--preprocessing must be log-sign or none, got '" + preprocessing + "'");
     };
+    boolean mlp = switch (problem) {
+      case "quadratics" -> false;
+      case "mlp" -> true;
+      default -> throw new BadInputException("--problem must be quadratics or mlp, got '" + problem + "'");
+    };
     Plots.checkDirectory("--out", out);
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter stderr = spec.commandLine().getErr();
@@ -125,7 +142,7 @@ public final class L2lCommand implements Callable<Integer> {
     int every = Math.max(1, epochs / 10);
     // Disjoint task streams: seed (training), seed + 1 (tuning of the baselines), seed + 2 (held out).
     LstmOptimizerTrainer.Result trained = LstmOptimizerTrainer.train(model, model.init(seed),
-        e -> Quadratics.paper(seed, e * (long) tasks, tasks),
+        e -> problems(mlp, seed, e * (long) tasks, tasks),
         new LstmOptimizerTrainer.Config(epochs, horizon, unroll, metaLr, 0, secondDerivatives), (e, loss) -> {
           if (e % every == 0 || e == epochs - 1) {
             stderr.printf(Locale.ROOT, "l2l: epoch %d/%d meta-loss %.4f (%.0f s)%n", e + 1, epochs, loss,
@@ -135,20 +152,22 @@ public final class L2lCommand implements Callable<Integer> {
         });
     double trainSeconds = (System.nanoTime() - start) / 1e9;
 
-    Quadratics tuning = Quadratics.paper(seed + 1, 0, Math.min(testTasks, 64));
-    Quadratics heldOut = Quadratics.paper(seed + 2, 0, testTasks);
+    Optimizee tuning = problems(mlp, seed + 1, 0, Math.min(testTasks, 64));
+    Optimizee heldOut = problems(mlp, seed + 2, 0, testTasks);
+    String what = mlp ? "MLPs" : "quadratics";
     LinkedHashMap<String, UpdateRule> rules = new LinkedHashMap<>();
     rules.put("LSTM", model.rule("LSTM", trained.phi()));
     rules.put("SGD", tune(HandDesigned::sgd, tuning));
     rules.put("momentum 0.9", tune(lr -> HandDesigned.momentum(lr, 0.9), tuning));
+    rules.put("NAG 0.9", tune(lr -> HandDesigned.nesterov(lr, 0.9), tuning));
     rules.put("Adam", tune(HandDesigned::adam, tuning));
     rules.put("RMSprop", tune(HandDesigned::rmsprop, tuning));
     LinkedHashMap<String, double[]> curves = new LinkedHashMap<>();
     rules.forEach((k, r) -> curves.put(k + " (" + r.name() + ")", UpdateRule.lossCurve(r, heldOut, steps)));
 
-    stdout.printf(Locale.ROOT, "l2l: %d epochs x %d quadratics, horizon %d, unroll %d, hidden %d, preprocessing %s, "
+    stdout.printf(Locale.ROOT, "l2l: %d epochs x %d " + what + ", horizon %d, unroll %d, hidden %d, preprocessing %s, "
         + "meta-lr %g: %.0f s%n", epochs, tasks, horizon, unroll, hidden, preprocessing, metaLr, trainSeconds);
-    stdout.printf(Locale.ROOT, "mean loss on %d held-out quadratics (seed %d):%n", testTasks, seed + 2);
+    stdout.printf(Locale.ROOT, "mean loss on %d held-out " + what + " (seed %d):%n", testTasks, seed + 2);
     stdout.printf(Locale.ROOT, "%-6s", "step");
     for (String k : curves.keySet()) {
       stdout.printf(Locale.ROOT, " %26s", k);
@@ -184,15 +203,22 @@ public final class L2lCommand implements Callable<Integer> {
       }
       csv.append('\n');
     }
-    List<Path> written = Plots.writeAll(out, Map.of(PLOT.substring(0, PLOT.length() - 4), plot(headline, curves)));
-    AtomicFiles.writeString(out.resolve(CSV), csv.toString());
-    stdout.println("l2l: wrote " + written.get(0) + " and " + out.resolve(CSV));
+    String plotName = mlp ? MLP_PLOT : PLOT;
+    String csvName = mlp ? MLP_CSV : CSV;
+    List<Path> written = Plots.writeAll(out, Map.of(plotName.substring(0, plotName.length() - 4),
+        plot(headline, curves, "mean loss (held-out " + what + ")")));
+    AtomicFiles.writeString(out.resolve(csvName), csv.toString());
+    stdout.println("l2l: wrote " + written.get(0) + " and " + out.resolve(csvName));
     stdout.flush();
     return 0;
   }
 
-  // The grid value with the lowest mean loss over the steps on the tuning quadratics (diverged ones lose).
-  private UpdateRule tune(DoubleFunction<UpdateRule> family, Quadratics tuning) {
+  // The grid value with the lowest mean loss over the steps on the tuning problems (diverged ones lose).
+  private static Optimizee problems(boolean mlp, long seed, long first, int n) {
+    return mlp ? MlpClassification.sample(seed, first, n) : Quadratics.paper(seed, first, n);
+  }
+
+  private UpdateRule tune(DoubleFunction<UpdateRule> family, Optimizee tuning) {
     UpdateRule best = null;
     double bestScore = Double.POSITIVE_INFINITY;
     for (double lr : GRID) {
@@ -213,9 +239,9 @@ public final class L2lCommand implements Callable<Integer> {
     return best;
   }
 
-  private static BufferedImage plot(String title, Map<String, double[]> curves) {
+  private static BufferedImage plot(String title, Map<String, double[]> curves, String yTitle) {
     XYChart c = new XYChartBuilder().width(Plots.WIDTH).height(Plots.HEIGHT).title(title).xAxisTitle("step")
-        .yAxisTitle("mean loss (held-out quadratics)").build();
+        .yAxisTitle(yTitle).build();
     c.getStyler().setChartBackgroundColor(Color.WHITE);
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     c.getStyler().setYAxisLogarithmic(true);

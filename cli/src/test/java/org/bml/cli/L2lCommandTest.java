@@ -21,13 +21,25 @@ class L2lCommandTest {
         "--hidden", "4", "--test-tasks", "4", "--steps", "6", "--out", out.toString());
     assertEquals(0, r.exit(), r.toString());
     assertTrue(r.out().contains("loss after 6 steps: LSTM"), r.out());
-    for (String rule : new String[] {"SGD", "momentum 0.9", "Adam", "RMSprop"}) {
+    for (String rule : new String[] {"SGD", "momentum 0.9", "NAG 0.9", "Adam", "RMSprop"}) {
       assertTrue(r.out().contains(rule + " ("), r.out());
     }
     assertTrue(Files.size(out.resolve(L2lCommand.PLOT)) > 1000, "PNG written");
     List<String> csv = Files.readAllLines(out.resolve(L2lCommand.CSV));
     assertEquals(8, csv.size(), "header and steps 0..6");
     assertTrue(csv.get(0).startsWith("step,LSTM"), csv.get(0));
+  }
+
+  @Test
+  void tinyMlpRunWritesItsOwnPlot(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("mlp");
+    CliRun.Result r = CliRun.run("l2l", "--problem", "mlp", "--epochs", "1", "--tasks", "2", "--horizon", "4",
+        "--unroll", "2", "--hidden", "3", "--test-tasks", "2", "--steps", "4", "--out", out.toString());
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.out().contains("held-out MLPs") && r.out().contains("NAG 0.9 ("), r.out());
+    assertTrue(Files.size(out.resolve(L2lCommand.MLP_PLOT)) > 1000, "PNG written");
+    List<String> csv = Files.readAllLines(out.resolve(L2lCommand.MLP_CSV));
+    assertEquals(6, csv.size(), "header and steps 0..4");
   }
 
   @Test
@@ -39,6 +51,8 @@ class L2lCommandTest {
     BadInputTest.assertRefused(CliRun.run("l2l", "--preprocessing", "log", "--out", dir),
         "--preprocessing must be log-sign or none, got 'log'");
     BadInputTest.assertRefused(CliRun.run("l2l", "--epochs", "0", "--out", dir), "--epochs");
+    BadInputTest.assertRefused(CliRun.run("l2l", "--problem", "mnist", "--out", dir),
+        "--problem must be quadratics or mlp, got 'mnist'");
     BadInputTest.assertRefused(CliRun.run("l2l", "--meta-lr", "-1", "--out", dir), "--meta-lr");
     BadInputTest.assertRefused(CliRun.run("l2l", "--tasks", "100000", "--out", dir), "sizes too large");
     assertTrue(!Files.exists(out), "nothing written on bad input");

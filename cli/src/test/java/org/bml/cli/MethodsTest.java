@@ -24,7 +24,7 @@ class MethodsTest {
     // The core methods first, in this order; further registration files (field methods) append theirs.
     assertEquals(List.of("maml", "fomaml", "reptile", "anil", "meta-sgd", "protonet", "matching", "bayes-protonet",
         "llama", "platipus", "bmaml", "emaml"), Methods.names().subList(0, 12));
-    assertTrue(Methods.names().containsAll(List.of("relation", "siamese", "cnp", "np", "dkt")), Methods.names().toString());
+    assertTrue(Methods.names().containsAll(List.of("relation", "siamese", "cnp", "np", "dkt", "meta-lstm")), Methods.names().toString());
     for (String name : Methods.names()) {
       Methods.Method m = Methods.get(name);
       for (TaskKind kind : m.kinds()) {

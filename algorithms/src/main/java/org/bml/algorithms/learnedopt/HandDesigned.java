@@ -7,7 +7,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The hand-designed baselines of Andrychowicz et al.'s Fig. 2, element-wise on θ:
- * SGD θ − α g; momentum v ← μ v + g, θ − α v; RMSprop (Tieleman &amp; Hinton 2012) s ← ρ s + (1 − ρ) g²,
+ * SGD θ − α g; momentum v ← μ v + g, θ − α v; Nesterov's accelerated gradient (NAG, {@link #nesterov}); RMSprop (Tieleman &amp; Hinton 2012) s ← ρ s + (1 − ρ) g²,
  * θ − α g / (√s + ε); Adam (Kingma &amp; Ba 2015) with bias correction.
  */
 public final class HandDesigned {
@@ -39,6 +39,25 @@ public final class HandDesigned {
       return (theta, g) -> {
         v.muli(mu).addi(g);
         return theta.sub(v.mul(lr));
+      };
+    });
+  }
+
+  /**
+   * Nesterov's accelerated gradient (Nesterov 1983; the deep-learning form of Sutskever et al.,
+   * ICML 2013), the paper's NAG baseline. Written, as PyTorch's {@code nesterov=True}, in the
+   * look-ahead variable so that it needs only the gradient at the current point:
+   * v ← μ v + g, θ ← θ − α (g + μ v). Its iterates are the look-ahead points θ̃_t + μ ṽ_t of the
+   * classic form ṽ ← μ ṽ − α ∇f(θ̃ + μ ṽ), θ̃ ← θ̃ + ṽ (from ṽ_0 = 0).
+   */
+  public static UpdateRule nesterov(double lr, double mu) {
+    positive("learning rate", lr);
+    unit("momentum", mu);
+    return rule(fmt("nag lr=%g mu=%g", lr, mu), shape -> {
+      INDArray v = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.DOUBLE, shape);
+      return (theta, g) -> {
+        v.muli(mu).addi(g);
+        return theta.sub(g.add(v.mul(mu)).muli(lr));
       };
     });
   }

@@ -173,6 +173,15 @@ public final class LstmOptimizer {
     if (preprocessing == Preprocessing.NONE) {
       return gradient;
     }
+    return logAndSign(gradient);
+  }
+
+  /**
+   * The paper's encoding (Appendix A, p = 10) of any {@code [T, n, 1]} input, on the tape:
+   * (log|x|/p, sgn x) when |x| ≥ e^{−p}, else (−1, e^p x); {@code [T, n, 2]}. Also the input
+   * encoding of the meta-learner LSTM ({@link MetaLearnerLstm}), which applies it to gradients and losses.
+   */
+  public static Tensor logAndSign(Tensor gradient) {
     INDArray g = gradient.value();
     INDArray large = Transforms.abs(g, true).gte(Math.exp(-P));
     Tensor one = Tensor.constant(Nd4j.ones(g.dataType(), 1));

@@ -7,7 +7,12 @@
  * ({@link org.bml.algorithms.learnedopt.Quadratics}); the hand-designed rules it is compared with
  * (SGD, momentum, Adam, RMSprop) are in {@link org.bml.algorithms.learnedopt.HandDesigned}.
  *
- * <p>These learners optimize a problem's parameters directly instead of adapting a model to a
+ * <p>{@link org.bml.algorithms.learnedopt.MetaLearnerLstm} is the meta-learner LSTM of Ravi &amp;
+ * Larochelle, "Optimization as a Model for Few-Shot Learning" (ICLR 2017): a {@code MetaLearner}
+ * whose cell state is the learner's parameters (input gate = learned step size, forget gate =
+ * learned decay), trained on support/query episodes like MAML.
+ *
+ * <p>The other learners here optimize a problem's parameters directly instead of adapting a model to a
  * support set, so they do not implement {@code MetaLearner}: a problem is an {@link
  * org.bml.algorithms.learnedopt.Optimizee} (a batch of objectives on a leading task axis).
  */

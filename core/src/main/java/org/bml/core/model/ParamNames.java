@@ -38,6 +38,8 @@ public final class ParamNames {
   /** The amortised inference network (its encoder and decoder nest under it). */
   public static final String INFERENCE_NETWORK = "infnet" + SEPARATOR;
 
+  /** The meta-learner LSTM's own weights (Ravi &amp; Larochelle 2017): its first LSTM layer and its two gates. */
+  public static final String META_LEARNER = "metalearner" + SEPARATOR;
   /** Meta-SGD's per-parameter step sizes. */
   public static final String STEP_SIZE = "lr" + SEPARATOR;
   /** PLATIPUS's log prior variance, log posterior variance and the two mean step sizes, per parameter. */
@@ -62,7 +64,7 @@ public final class ParamNames {
   private static final Pattern PARTICLE_GROUP = Pattern.compile("^" + PARTICLE + "\\d+" + Pattern.quote(SEPARATOR));
   // Groups that other groups may nest under (checked after the legacy table, so mr-w.logStd: is legacy).
   private static final List<String> CURRENT = List.of(HEAD, BODY, ENCODER, DECODER, INFERENCE_NETWORK, STEP_SIZE,
-      LOG_PRIOR_VARIANCE, LOG_POSTERIOR_VARIANCE, GAMMA_P, GAMMA_Q, LOG_STD, ABML_LOG_VARIANCE);
+      LOG_PRIOR_VARIANCE, LOG_POSTERIOR_VARIANCE, GAMMA_P, GAMMA_Q, LOG_STD, ABML_LOG_VARIANCE, META_LEARNER);
 
   private ParamNames() {}
 
