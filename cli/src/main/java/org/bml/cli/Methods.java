@@ -96,6 +96,7 @@ public final class Methods {
     BayesianMethods.registerAll();
     FieldMethodsPart1.registerAll();
     FieldMethodsPart2.registerAll();
+    GnnHyperMethods.registerAll();
     ComposedMethods.registerAll();
   }
 
