@@ -97,6 +97,7 @@ public final class Methods {
     FieldMethodsPart1.registerAll();
     FieldMethodsPart2.registerAll();
     MetaLstmMethods.registerAll();
+    GnnHyperMethods.registerAll();
     ComposedMethods.registerAll();
     MannMethods.registerAll();
     SibArmlMethods.registerAll();
