@@ -246,7 +246,7 @@ public final class Grbal {
           }
         }
         double[][] w = weights(model);
-        a[t] = plan(w, s[t], mpc, rng);
+        a[t] = plan((x, u) -> forward(w, features(x, u)), s[t], mpc, rng);
         s[t + 1] = Pendulum.step(d, s[t], a[t]);
         r[t] = Pendulum.reward(s[t + 1], a[t]);
         double[] pred = forward(w, features(s[t], a[t]));
@@ -261,7 +261,36 @@ public final class Grbal {
     return new Rollout(s, a, r);
   }
 
-  private double plan(double[][] w, double[] s0, Mpc mpc, SplittableRandom rng) {
+  /** A one-step model: the predicted change of the state. */
+  @FunctionalInterface
+  public interface StepModel {
+    double[] delta(double[] s, double u);
+  }
+
+  /**
+   * An MPC episode planned with the true dynamics of {@code d} (the upper bound a learned model
+   * can reach with this controller), from the same seeded start as {@link #control}.
+   */
+  public static Rollout controlWithTrueModel(Pendulum.Dynamics d, Mpc mpc, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    int steps = mpc.episodeSteps();
+    double[][] s = new double[steps + 1][];
+    double[] a = new double[steps];
+    double[] r = new double[steps];
+    s[0] = Pendulum.start(rng);
+    StepModel truth = (x, u) -> {
+      double[] n = Pendulum.step(d, x, u);
+      return new double[] {n[0] - x[0], n[1] - x[1]};
+    };
+    for (int t = 0; t < steps; t++) {
+      a[t] = plan(truth, s[t], mpc, rng);
+      s[t + 1] = Pendulum.step(d, s[t], a[t]);
+      r[t] = Pendulum.reward(s[t + 1], a[t]);
+    }
+    return new Rollout(s, a, r);
+  }
+
+  private static double plan(StepModel model, double[] s0, Mpc mpc, SplittableRandom rng) {
     double best = Double.NEGATIVE_INFINITY;
     double first = 0;
     for (int c = 0; c < mpc.candidates(); c++) {
@@ -273,7 +302,7 @@ public final class Grbal {
         if (h == 0) {
           u0 = u;
         }
-        double[] delta = forward(w, features(s, u));
+        double[] delta = model.delta(s, u);
         s = new double[] {s[0] + delta[0], s[1] + delta[1]};
         total += Pendulum.reward(s, u);
       }
