@@ -68,7 +68,7 @@ final class Comparison {
   }
 
   private static String shape(RunConfig c) {
-    return c.dataset() + (c.datasetEntry().images() ? " (" + c.omniglotSplit() + " split) " + c.ways() + "-way "
+    return CactusDatasets.evaluatedOn(c.dataset()) + (c.datasetEntry().images() ? " (" + c.omniglotSplit() + " split) " + c.ways() + "-way "
         + c.shots() + "-shot " + c.queries() + " queries" : " " + c.shots() + "-shot " + c.queries() + " queries");
   }
 

@@ -78,6 +78,8 @@ public final class Datasets {
   }
 
   private static final Map<String, Dataset> REGISTRY = new LinkedHashMap<>();
+  /** Parameterised names {@code PREFIX:options}: the prefix's parser builds the entry from the options. */
+  private static final Map<String, java.util.function.Function<String, Dataset>> FAMILIES = new LinkedHashMap<>();
   private static OmniglotImages omniglot;
 
   static {
@@ -133,6 +135,7 @@ public final class Datasets {
           return new TaskSet(train, splits);
         }));
     SibArmlMethods.registerDatasets();
+    CactusDatasets.registerAll();
   }
 
   private Datasets() {}
@@ -144,8 +147,19 @@ public final class Datasets {
     REGISTRY.put(d.name(), d);
   }
 
+  /** Names {@code prefix:options} resolve through {@code parse(options)} (which throws BadInputException). */
+  public static synchronized void registerFamily(String prefix, java.util.function.Function<String, Dataset> parse) {
+    if (FAMILIES.putIfAbsent(prefix, parse) != null) {
+      throw new IllegalStateException("dataset family '" + prefix + "' is already registered");
+    }
+  }
+
   public static synchronized Dataset get(String name) {
     Dataset d = REGISTRY.get(name);
+    int colon = name.indexOf(':');
+    if (d == null && colon > 0 && FAMILIES.containsKey(name.substring(0, colon))) {
+      return FAMILIES.get(name.substring(0, colon)).apply(name.substring(colon + 1));
+    }
     if (d == null) {
       throw new BadInputException("unknown dataset '" + name + "' (have: " + String.join(", ", REGISTRY.keySet()) + ")");
     }
@@ -175,7 +189,7 @@ public final class Datasets {
     return omniglot;
   }
 
-  private static Map<String, OmniglotSplit> omniglotSplits(String scheme) {
+  static Map<String, OmniglotSplit> omniglotSplits(String scheme) {
     OmniglotImages images = images();
     Map<String, OmniglotSplit> out = new LinkedHashMap<>();
     if ("vinyals".equals(scheme)) {
