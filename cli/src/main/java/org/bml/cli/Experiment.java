@@ -148,8 +148,9 @@ final class Experiment {
           + config.method() + " on " + dataset.name() + " with " + context.ways() + " way(s) (" + context.modelDescription()
           + ") has " + holder.flatParams().length() + (dataset.images() ? "; a method with an N-way output layer can only "
               + "be evaluated with the ways it was trained with (" + config.ways() + ")" : "")
-          + ("versa".equals(config.method()) && dataset.images() ? "; VERSA classification checkpoints written before "
-              + "its per-class head (one amortization network shared by the classes) have the old layout: retrain them"
+          + ("versa".equals(config.method()) && dataset.images() ? "; VERSA classification checkpoints of "
+              + Checkpoint.FORMAT + " configuration layouts 1-2 predate its per-class head (one amortization network "
+              + "shared by the classes, layout " + RunConfig.LAYOUT + "): retrain them"
               : ""));
     }
     holder.restore(ckpt.params(), null, ckpt.iteration());
