@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import org.bml.core.autodiff.Noise;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
@@ -57,7 +58,7 @@ public sealed interface FactorisedGaussian extends Prior permits DiagonalGaussia
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : parameterShapes().entrySet()) {
       String name = e.getKey();
-      Tensor eps = Structures.standardNormal(rng, dtype(), Structures.withTasks(tasks, e.getValue()));
+      Tensor eps = Noise.standardNormal(rng, dtype(), Structures.withTasks(tasks, e.getValue()));
       Tensor sigma = Ops.exp(Ops.mulScalar(logVariance(name), 0.5));
       out.put(name, Ops.add(mean(name), Ops.mul(sigma, eps)));
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import org.bml.core.autodiff.Noise;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
@@ -167,7 +168,7 @@ public final class FullCovarianceGaussian implements Prior {
   // μ + L ε with ε ~ N(0, I) constant, so the draw is differentiable in μ.
   private Params draw(long tasks, long seed) {
     long rows = Math.max(tasks, 1);
-    Tensor eps = Structures.standardNormal(new SplittableRandom(seed), dtype, new long[] {rows, dimension});
+    Tensor eps = Noise.standardNormal(new SplittableRandom(seed), dtype, new long[] {rows, dimension});
     Tensor flat = Ops.add(flatten(mean, 0), Ops.matmul(eps, sampleFactorTransposed));
     return unflatten(flat, tasks);
   }

@@ -5,13 +5,11 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Params;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** Shared checks and shape bookkeeping for the priors: declared shapes, task axes, noise. */
 final class Structures {
@@ -209,16 +207,6 @@ final class Structures {
     s[0] = tasks;
     System.arraycopy(shape, 0, s, 1, shape.length);
     return s;
-  }
-
-  /** Standard normal noise of the given shape, drawn from the generator (a constant). */
-  static Tensor standardNormal(SplittableRandom rng, DataType dtype, long[] shape) {
-    double[] v = new double[Math.toIntExact(numel(shape))];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = rng.nextGaussian();
-    }
-    INDArray a = shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.createFromArray(v).reshape('c', shape);
-    return Tensor.constant(a.castTo(dtype));
   }
 
   static void requireTaskCount(String where, long tasks) {

@@ -3,6 +3,7 @@ package org.bml.regularizers;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import org.bml.core.autodiff.Noise;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Model;

@@ -9,13 +9,13 @@ import org.bml.algorithms.Hyper;
 import org.bml.algorithms.MetaLearner;
 import org.bml.algorithms.predictive.GaussianOutputs;
 import org.bml.core.autodiff.Ops;
+import org.bml.core.autodiff.Noise;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Activation;
 import org.bml.core.model.Mlp;
 import org.bml.core.model.Params;
 import org.bml.inference.Data;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Neural processes for regression: a set encoder summarises the context (support) set, a decoder
@@ -174,7 +174,7 @@ public final class NeuralProcess implements MetaLearner, GaussianOutputs {
     }
     Tensor[] prior = latent(meta, support);
     Tensor[] post = latent(meta, target);
-    Tensor z = Ops.add(post[0], Ops.mul(post[1], standardNormal(seed, post[0].shape(), post[0].dtype())));
+    Tensor z = Ops.add(post[0], Ops.mul(post[1], Noise.standardNormal(new Random(seed), post[0].dtype(), post[0].shape())));
     Tensor[] out = decode(meta, z, target.x());
     Tensor nll = gaussianNll(target.y(), out[0], out[1]);
     Tensor kl = Ops.mulScalar(gaussianKl(post[0], post[1], prior[0], prior[1]), 1.0 / target.points());
@@ -189,18 +189,6 @@ public final class NeuralProcess implements MetaLearner, GaussianOutputs {
     return Ops.sum(kl, false, 1, 2);
   }
 
-  private static Tensor standardNormal(long seed, long[] shape, DataType dtype) {
-    Random rng = new Random(seed);
-    long n = 1;
-    for (long s : shape) {
-      n *= s;
-    }
-    double[] v = new double[Math.toIntExact(n)];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = rng.nextGaussian();
-    }
-    return Tensor.constant(Nd4j.createFromArray(v).reshape(shape).castTo(dtype));
-  }
 
   @Override
   public Params adapt(Params meta, Data support, int steps) {
@@ -231,7 +219,7 @@ public final class NeuralProcess implements MetaLearner, GaussianOutputs {
     Tensor[] q = latent(meta, support);
     List<Params> out = new ArrayList<>(k);
     for (int h = 0; h < k; h++) {
-      Tensor eps = standardNormal(seed * 1_000_003L + h, q[0].shape(), q[0].dtype());
+      Tensor eps = Noise.standardNormal(new Random(seed * 1_000_003L + h), q[0].dtype(), q[0].shape());
       out.add(meta.with(SUMMARY, Ops.add(q[0], Ops.mul(q[1], eps))));
     }
     return out;

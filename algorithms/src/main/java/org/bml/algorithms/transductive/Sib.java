@@ -10,6 +10,7 @@ import org.bml.algorithms.Hyper;
 import org.bml.algorithms.MetaLearner;
 import org.bml.algorithms.ProtoNet;
 import org.bml.core.autodiff.Ops;
+import org.bml.core.autodiff.Noise;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.model.Activation;
 import org.bml.core.model.Mlp;
@@ -179,7 +180,7 @@ public final class Sib implements MetaLearner {
     Tensor sigma = Ops.exp(meta.get(LOG_STD));
     List<Tensor> losses = new ArrayList<>();
     for (int s = 0; s < samples; s++) {
-      Tensor ws = Ops.add(w, Ops.mul(sigma, standardNormal(drawSeed(seed, s), w.shape(), w.dtype())));
+      Tensor ws = Ops.add(w, Ops.mul(sigma, Noise.standardNormal(drawSeed(seed, s), w.dtype(), w.shape())));
       losses.add(Ops.mean(crossEntropy(Ops.matmul(f, ws, false, true), query.y()), false));
     }
     Tensor sum = losses.get(0);
@@ -204,7 +205,7 @@ public final class Sib implements MetaLearner {
     Tensor w0 = adapted.get(INITIAL_WEIGHTS);
     List<Params> out = new ArrayList<>(k);
     for (int i = 0; i < k; i++) {
-      out.add(adapted.with(NOISE, standardNormal(drawSeed(seed, i), w0.shape(), w0.dtype())));
+      out.add(adapted.with(NOISE, Noise.standardNormal(drawSeed(seed, i), w0.dtype(), w0.shape())));
     }
     return out;
   }
@@ -240,19 +241,6 @@ public final class Sib implements MetaLearner {
 
   private static long drawSeed(long seed, int i) {
     return seed * 1000003L + i;
-  }
-
-  private static Tensor standardNormal(long seed, long[] shape, DataType dtype) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    long n = 1;
-    for (long s : shape) {
-      n *= s;
-    }
-    double[] v = new double[Math.toIntExact(n)];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = rng.nextGaussian();
-    }
-    return Tensor.constant(Nd4j.createFromArray(v).reshape(shape).castTo(dtype));
   }
 
   private static Params part(Params p, String prefix) {
