@@ -136,6 +136,7 @@ public final class Datasets {
         }));
     SibArmlMethods.registerDatasets();
     CactusDatasets.registerAll();
+    GpFunctionDatasets.registerAll();
   }
 
   private Datasets() {}

@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bml.algorithms.Episodes;
 import org.bml.algorithms.MetaLearner;
+import org.bml.algorithms.predictive.GaussianOutputs;
 import org.bml.algorithms.predictive.Predictives;
 import org.bml.algorithms.predictive.RegressionPredictive;
 import org.bml.algorithms.predictive.UncertaintyOptions;
@@ -32,8 +33,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * What {@code eval --plots DIR} draws: for classification a reliability diagram and a confidence
  * histogram; for 1-d regression a hypothesis fan of the first {@value #FAN_TASKS} test tasks and
  * the coverage curve; and, when the checkpoint's run directory has a {@code metrics.jsonl}, its
- * learning curves. A regression method with a single hypothesis per task has no fan to draw: that
- * is refused before anything is written.
+ * learning curves. A regression method with a single point-estimate hypothesis per task has no fan to
+ * draw: that is refused before anything is written; one with per-point Gaussian outputs (CNP, DKT)
+ * draws its one function and its predictive bands.
  */
 final class EvalPlots {
   static final int FAN_TASKS = 4;
@@ -59,9 +61,12 @@ final class EvalPlots {
       Data support = Episodes.support(b);
       List<Params> hs = Predictives.hypotheses(learner, theta, support, steps, options.hypotheses(),
           Seeds.streamSeed(options.seed(), 0));
-      if (hs.size() < 2) {
+      // A learner with per-point Gaussian outputs (CNP, DKT) has one deterministic function per task but
+      // still a predictive band around it: draw that; only a point estimate without one is refused.
+      if (hs.size() < 2 && !(learner instanceof GaussianOutputs)) {
         throw new BadInputException("--plots: " + method + " has no task hypotheses to draw (it returns one point "
-            + "estimate per task); the hypothesis fan needs a method that samples them (platipus, bmaml, emaml, llama)");
+            + "estimate per task); the hypothesis fan needs a method that samples them (platipus, bmaml, emaml, llama, np) or predicts a "
+            + "Gaussian per point (cnp, dkt)");
       }
       double[][] sx = b.supportX().castTo(DataType.DOUBLE).reshape(FAN_TASKS, -1).toDoubleMatrix();
       double[][] sy = b.supportY().castTo(DataType.DOUBLE).reshape(FAN_TASKS, -1).toDoubleMatrix();

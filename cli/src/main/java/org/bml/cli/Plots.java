@@ -242,8 +242,9 @@ final class Plots {
     List<BufferedImage> panels = new ArrayList<>();
     int idx = 1;
     for (FanTask t : tasks) {
-      XYChart c = xy(String.format("%s, task %d (%d-shot, %d hypotheses)", title, idx++, t.supportX().length,
-          t.hypotheses().length), "x", "y");
+      int k = t.hypotheses().length;
+      XYChart c = xy(String.format("%s, task %d (%d-shot, %s)", title, idx++, t.supportX().length,
+          k == 1 ? "1 function, per-point σ(x)" : k + " hypotheses"), "x", "y");
       c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
       c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
       c.getStyler().setPlotGridLinesVisible(false);
