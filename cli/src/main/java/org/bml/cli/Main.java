@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
             + Main.PLOT_TASKS_TEXT + " test tasks into --out."},
     subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, CompareCommand.class, Main.BenchCommand.class,
         MannTableCommand.class,
-        EnvCommand.class, L2lCommand.class, GrbalCommand.class, CommandLine.HelpCommand.class},
+        EnvCommand.class, L2lCommand.class, GrbalCommand.class, MamlRlCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit status: 0 success, 2 bad input, 3 loss not finite, 1 internal error.",
         "Run './bml COMMAND --help' for a command's options."})
 public final class Main implements Callable<Integer> {

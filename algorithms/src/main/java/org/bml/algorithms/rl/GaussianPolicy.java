@@ -10,7 +10,6 @@ import org.bml.core.model.Activation;
 import org.bml.core.model.Mlp;
 import org.bml.core.model.Params;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -92,8 +91,9 @@ public final class GaussianPolicy {
     Random rng = new Random(seed);
     DataType dtype = p.get(LOG_STD).dtype();
     try (GradMode.Scope ng = GradMode.noGrad()) {
-      INDArray sigma = Ops.exp(logStd(p)).value().castTo(DataType.DOUBLE);
-      boolean perTask = sigma.size(0) > 1;
+      // Read back in bulk (one copy per step, not one getDouble per element): same values, same order.
+      double[] sigma = Ops.exp(logStd(p)).value().castTo(DataType.DOUBLE).dup().data().asDouble();
+      boolean perTask = sigma.length > 2;
       for (int h = 0; h < horizon; h++) {
         double[] flat = new double[tasks * episodes * 2];
         for (int t = 0, i = 0; t < tasks; t++) {
@@ -102,13 +102,13 @@ public final class GaussianPolicy {
             flat[i++] = current[t][n][1];
           }
         }
-        INDArray mu = mean(p, Tensor.constant(Nd4j.create(flat, new long[] {tasks, episodes, 2}, DataType.DOUBLE)
-            .castTo(dtype))).value().castTo(DataType.DOUBLE);
+        double[] mu = mean(p, Tensor.constant(Nd4j.create(flat, new long[] {tasks, episodes, 2}, DataType.DOUBLE)
+            .castTo(dtype))).value().castTo(DataType.DOUBLE).dup().data().asDouble();
         for (int t = 0; t < tasks; t++) {
           for (int n = 0; n < episodes; n++) {
             double[] act = new double[2];
             for (int d = 0; d < 2; d++) {
-              act[d] = mu.getDouble(t, n, d) + sigma.getDouble(perTask ? t : 0, 0, d) * rng.nextGaussian();
+              act[d] = mu[(t * episodes + n) * 2 + d] + sigma[(perTask ? t : 0) * 2 + d] * rng.nextGaussian();
             }
             double[] next = PointNavigation.step(current[t][n], act);
             s[t][n][h] = current[t][n];

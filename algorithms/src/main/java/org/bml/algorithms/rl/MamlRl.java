@@ -154,22 +154,41 @@ public final class MamlRl {
    * fresh rollouts, {@code [maxSteps + 1]}.
    */
   public double[] returnsAfterSteps(Params theta, double[][] goals, int maxSteps, long seed) {
+    double[][] perTask = returnsPerTaskAfterSteps(theta, goals, maxSteps, seed, config.innerLr());
     double[] out = new double[maxSteps + 1];
-    Params phi = theta.detach().asVariables().expand(goals.length);
     for (int k = 0; k <= maxSteps; k++) {
-      Trajectories batch = policy.rollout(phi, goals, config.episodes(), config.horizon(), seed * 31 + k);
       double s = 0;
-      for (double r : batch.meanReturns()) {
+      for (double r : perTask[k]) {
         s += r;
       }
       out[k] = s / goals.length;
+    }
+    return out;
+  }
+
+  /**
+   * Mean return per episode of each task {@code [maxSteps + 1][T]} after 0..maxSteps inner steps of
+   * size {@code stepSize}, each step on fresh rollouts; the rollout seeds depend on {@code seed}
+   * and the step only, so two policies evaluated with one seed see the same noise.
+   */
+  public double[][] returnsPerTaskAfterSteps(Params theta, double[][] goals, int maxSteps, long seed,
+      double stepSize) {
+    if (maxSteps < 0 || !(stepSize >= 0) || !Double.isFinite(stepSize)) {
+      throw new IllegalArgumentException("MamlRl.returnsPerTaskAfterSteps: maxSteps must be >= 0 and the step size "
+          + "finite and >= 0, got " + maxSteps + " and " + stepSize);
+    }
+    double[][] out = new double[maxSteps + 1][];
+    Params phi = theta.detach().asVariables().expand(goals.length);
+    for (int k = 0; k <= maxSteps; k++) {
+      Trajectories batch = policy.rollout(phi, goals, config.episodes(), config.horizon(), seed * 31 + k);
+      out[k] = batch.meanReturns();
       if (k < maxSteps) {
         Tensor loss = Ops.sum(surrogate(phi, batch, advantages(batch)), false);
         List<Tensor> g = Autodiff.grad(List.of(loss), null, phi.tensors(), false, true);
         List<Tensor> next = new ArrayList<>(g.size());
         try (GradMode.Scope ng = GradMode.noGrad()) {
           for (int i = 0; i < g.size(); i++) {
-            next.add(Ops.sub(phi.tensors().get(i), Ops.mulScalar(g.get(i), config.innerLr())).asVariable());
+            next.add(Ops.sub(phi.tensors().get(i), Ops.mulScalar(g.get(i), stepSize)).asVariable());
           }
         }
         phi = Params.of(phi.names(), next);
