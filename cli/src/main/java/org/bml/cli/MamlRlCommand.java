@@ -215,7 +215,7 @@ final class MamlRlCommand implements Callable<Integer> {
   private static BufferedImage plot(String[] names, double[][][] r, double lr) {
     XYChart c = new XYChartBuilder().width(Plots.WIDTH).height(Plots.HEIGHT)
         .title("2-D navigation: return vs. adaptation steps (step size " + lr + ")").xAxisTitle("adaptation steps")
-        .yAxisTitle("mean return per episode").build();
+        .yAxisTitle("mean return per episode (95% CI over goals)").build();
     c.getStyler().setChartBackgroundColor(Color.WHITE);
     c.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
     c.getStyler().setErrorBarsColorSeriesColor(true);
