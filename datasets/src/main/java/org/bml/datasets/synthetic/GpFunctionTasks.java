@@ -87,6 +87,34 @@ public final class GpFunctionTasks extends RegressionTasks {
         return c;
     }
 
+    /**
+     * The exact GP posterior predictive of the targets at {@code xq} given observed {@code (xs, ys)}
+     * under this distribution's own kernel and noise: {@code [0]} means {@code k_q*ᵀ C⁻¹ y},
+     * {@code [1]} variances {@code k(x, x) + s² + jitter − k_q*ᵀ C⁻¹ k_q*} with
+     * {@code C = K_XX + (s² + jitter) I} (Hipparchus Cholesky). It is the Bayes-optimal predictive
+     * for these tasks, the reference a meta-learner's NLL and coverage are read against.
+     */
+    public double[][] posteriorPredictive(double[] xs, double[] ys, double[] xq) {
+        if (xs.length != ys.length || xs.length == 0) {
+            throw new IllegalArgumentException("posteriorPredictive: need as many targets as inputs (>= 1), got "
+                    + xs.length + " and " + ys.length);
+        }
+        DecompositionSolver solver = new CholeskyDecomposition(covariance(xs), 1e-12, 0.0).getSolver();
+        RealVector alpha = solver.solve(MatrixUtils.createRealVector(ys));
+        double diag = noiseStd * noiseStd + JITTER * variance;
+        double[][] out = new double[2][xq.length];
+        for (int q = 0; q < xq.length; q++) {
+            double[] k = new double[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                k[i] = rbf(xq[q], xs[i], variance, lengthscale);
+            }
+            RealVector kv = MatrixUtils.createRealVector(k);
+            out[0][q] = kv.dotProduct(alpha);
+            out[1][q] = variance + diag - kv.dotProduct(solver.solve(kv));
+        }
+        return out;
+    }
+
     @Override
     protected TaskInfo sample(long seed, long index, double[] x, double[] y) {
         SplittableRandom rng = Seeds.stream(seed, index);

@@ -148,6 +148,47 @@ class GpFunctionTasksProperties {
         assertTrue(cdf > 0.005 && cdf < 0.995, "Σ z² = " + q + ", cdf " + cdf);
     }
 
+    /**
+     * The posterior predictive is calibrated on the distribution's own tasks: the query residuals
+     * standardised by it are N(0, 1), so over 1000 tasks of 5 + 5 points Σ z² is χ²(5000) (two-sided
+     * α = 0.01, seed 21), and its mean squared error is below 0.8 of the prior variance σ² + s²
+     * (conditioning on the support helps). A wrong kernel (ℓ halved) must fail the same test.
+     */
+    @Test
+    void posteriorPredictiveIsCalibrated() {
+        GpFunctionTasks d = new GpFunctionTasks(5, 5, 0.4, 1.0, 0.05, DataType.DOUBLE);
+        GpFunctionTasks wrong = new GpFunctionTasks(5, 5, 0.2, 1.0, 0.05, DataType.DOUBLE);
+        int tasks = 1000;
+        TaskBatch b = d.batch(21, 0, tasks);
+        double[] sx = b.supportX().dup().data().asDouble();
+        double[] sy = b.supportY().dup().data().asDouble();
+        double[] qx = b.queryX().dup().data().asDouble();
+        double[] qy = b.queryY().dup().data().asDouble();
+        double z2 = 0;
+        double z2wrong = 0;
+        double mse = 0;
+        for (int t = 0; t < tasks; t++) {
+            double[] xs = Arrays.copyOfRange(sx, t * 5, t * 5 + 5);
+            double[] ys = Arrays.copyOfRange(sy, t * 5, t * 5 + 5);
+            double[] xq = Arrays.copyOfRange(qx, t * 5, t * 5 + 5);
+            double[][] p = d.posteriorPredictive(xs, ys, xq);
+            double[][] pw = wrong.posteriorPredictive(xs, ys, xq);
+            for (int i = 0; i < 5; i++) {
+                double e = qy[t * 5 + i] - p[0][i];
+                z2 += e * e / p[1][i];
+                mse += e * e / (5.0 * tasks);
+                double ew = qy[t * 5 + i] - pw[0][i];
+                z2wrong += ew * ew / pw[1][i];
+            }
+        }
+        ChiSquaredDistribution chi = new ChiSquaredDistribution(5 * tasks);
+        double cdf = chi.cumulativeProbability(z2);
+        assertTrue(cdf > 0.005 && cdf < 0.995, "Σ z² = " + z2 + ", cdf " + cdf);
+        double cdfWrong = chi.cumulativeProbability(z2wrong);
+        assertFalse(cdfWrong > 0.005 && cdfWrong < 0.995, "wrong kernel passed: Σ z² = " + z2wrong);
+        assertTrue(mse < 0.8 * (1.0 + 0.05 * 0.05), "posterior MSE " + mse + " not below the prior's variance");
+    }
+
     @Test
     void badInputIsRefused() {
         SinusoidTasksTest.assertMessage(() -> new GpFunctionTasks(5, 5, 0, 1, 0.02, DataType.FLOAT), "lengthscale");
