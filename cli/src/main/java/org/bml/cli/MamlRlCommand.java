@@ -50,6 +50,8 @@ final class MamlRlCommand implements Callable<Integer> {
   static final String PLOT = "maml-rl-return";
   /** Largest rollout (tasks × episodes × horizon) one step may hold. */
   static final long MAX_ROLLOUT = 4_000_000L;
+  /** Validation goals of the learning curve (their own seed, neither training nor test goals). */
+  static final int VAL_GOALS = 10;
 
   @Spec
   CommandSpec spec;
@@ -69,6 +71,13 @@ final class MamlRlCommand implements Callable<Integer> {
   Double testLr;
   @Option(names = "--outer-lr", paramLabel = "LR", description = "Adam step of the outer loop (default ${DEFAULT-VALUE})")
   double outerLr = 0.01;
+  @Option(names = "--clip-norm", paramLabel = "C",
+      description = "scale the outer gradient down to L2 norm C when larger, 0 = off (default ${DEFAULT-VALUE})")
+  double clipNorm = 0;
+  @Option(names = "--val-every", paramLabel = "N",
+      description = "print the return after one step on " + VAL_GOALS + " validation goals every N iterations, "
+          + "0 = never (default: iterations / 10)")
+  Integer valEvery;
   @Option(names = "--hidden", paramLabel = "W,...", split = ",", description = "hidden widths (default 100,100)")
   int[] hidden = {100, 100};
   @Option(names = "--initial-log-std", paramLabel = "L", description = "initial log σ of the policy (default ${DEFAULT-VALUE})")
@@ -100,6 +109,12 @@ final class MamlRlCommand implements Callable<Integer> {
       throw new BadInputException("--test-lr must be finite and >= 0, got " + fineTuneLr);
     }
     RunConfig.positive("--outer-lr", outerLr);
+    if (!(clipNorm >= 0) || !Double.isFinite(clipNorm)) {
+      throw new BadInputException("--clip-norm must be finite and >= 0, got " + clipNorm);
+    }
+    if (valEvery != null) {
+      RunConfig.atLeast("--val-every", valEvery, 0);
+    }
     if (!Double.isFinite(initialLogStd)) {
       throw new BadInputException("--initial-log-std must be finite, got " + initialLogStd);
     }
@@ -189,9 +204,10 @@ final class MamlRlCommand implements Callable<Integer> {
   /** Adam on the meta-loss with {@code innerSteps} (1: MAML, 0: pretraining); same goals and seeds for both. */
   private Params train(GaussianPolicy policy, Params init, int innerSteps, String what, PrintWriter err) {
     MamlRl m = new MamlRl(policy, new MamlRl.Config(episodes, horizon, innerLr, innerSteps, discount, true));
-    MetaOptimizer opt = new MetaOptimizer(init, new Adam(outerLr), 0);
+    MetaOptimizer opt = new MetaOptimizer(init, new Adam(outerLr), clipNorm);
     long t0 = System.nanoTime();
-    int every = Math.max(1, iterations / 10);
+    int every = valEvery != null ? valEvery : Math.max(1, iterations / 10);
+    double[][] valGoals = MamlRl.goals(seed + Datasets.VALIDATION_SEED_OFFSET, 0, VAL_GOALS);
     for (int it = 0; it < iterations; it++) {
       double lossValue;
       try (MemoryScope scope = MemoryScope.open("bml-cli-maml-rl")) {
@@ -203,9 +219,13 @@ final class MamlRlCommand implements Callable<Integer> {
         }
         opt.step(Autodiff.grad(List.of(loss), null, opt.params().tensors(), false, true));
       }
-      if ((it + 1) % every == 0) {
-        err.printf("maml-rl: %s iteration %d/%d, surrogate %.4f, %.1f s%n", what, it + 1, iterations, lossValue,
-            (System.nanoTime() - t0) / 1e9);
+      if (every > 0 && (it + 1) % every == 0) {
+        double[] val;
+        try (MemoryScope scope = MemoryScope.open("bml-cli-maml-rl-val")) {
+          val = m.returnsAfterSteps(opt.params(), valGoals, 1, seed + Datasets.VALIDATION_SEED_OFFSET + 1);
+        }
+        err.printf("maml-rl: %s iteration %d/%d, surrogate %.4f, validation return %.2f -> %.2f after 1 step, "
+            + "%.1f s%n", what, it + 1, iterations, lossValue, val[0], val[1], (System.nanoTime() - t0) / 1e9);
         err.flush();
       }
     }

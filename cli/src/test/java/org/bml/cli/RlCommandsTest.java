@@ -19,8 +19,10 @@ class RlCommandsTest {
   void tinyMamlRlRunPrintsReturnsPerStepAndWritesThePlot(@TempDir Path tmp) throws Exception {
     Path out = tmp.resolve("rl");
     CliRun.Result r = CliRun.run("maml-rl", "--iterations", "2", "--meta-batch", "2", "--episodes", "2", "--horizon",
-        "3", "--hidden", "4", "--test-tasks", "3", "--steps", "2", "--out", out.toString());
+        "3", "--hidden", "4", "--test-tasks", "3", "--steps", "2", "--val-every", "1", "--clip-norm", "1", "--out",
+        out.toString());
     assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.err().contains("MAML iteration 2/2") && r.err().contains("after 1 step"), r.err());
     for (String row : new String[] {"MAML ", "pretrained + fine-tuning", "random initialisation + fine-tuning",
         "paired MAML - pretrained", "2 steps"}) {
       assertTrue(r.out().contains(row), row + " missing:\n" + r.out());
@@ -31,7 +33,8 @@ class RlCommandsTest {
     assertTrue(csv.get(0).startsWith("goal,goal_x,goal_y,step,return_maml"), csv.get(0));
     // At step 0 the untrained initialisation's return is the same on a rerun (seeded throughout).
     CliRun.Result again = CliRun.run("maml-rl", "--iterations", "2", "--meta-batch", "2", "--episodes", "2",
-        "--horizon", "3", "--hidden", "4", "--test-tasks", "3", "--steps", "2", "--out", tmp.resolve("rl2").toString());
+        "--horizon", "3", "--hidden", "4", "--test-tasks", "3", "--steps", "2", "--val-every", "1", "--clip-norm", "1",
+        "--out", tmp.resolve("rl2").toString());
     assertEquals(csv, Files.readAllLines(tmp.resolve("rl2").resolve(MamlRlCommand.CSV)), "deterministic");
   }
 
@@ -48,6 +51,9 @@ class RlCommandsTest {
     BadInputTest.assertRefused(CliRun.run("maml-rl", "--discount", "1.5", "--out", dir),
         "--discount must be in (0, 1], got 1.5");
     BadInputTest.assertRefused(CliRun.run("maml-rl", "--hidden", "0", "--out", dir), "--hidden");
+    BadInputTest.assertRefused(CliRun.run("maml-rl", "--clip-norm", "-1", "--out", dir),
+        "--clip-norm must be finite and >= 0, got -1");
+    BadInputTest.assertRefused(CliRun.run("maml-rl", "--val-every", "-2", "--out", dir), "--val-every");
     BadInputTest.assertRefused(CliRun.run("maml-rl", "--episodes", "100000", "--horizon", "1000", "--out", dir),
         "sizes too large");
     assertFalse(Files.exists(out), "nothing written on bad input");
