@@ -237,7 +237,8 @@ final class MamlRlCommand implements Callable<Integer> {
         .title("2-D navigation: return vs. adaptation steps (step size " + lr + ")").xAxisTitle("adaptation steps")
         .yAxisTitle("mean return per episode (95% CI over goals)").build();
     c.getStyler().setChartBackgroundColor(Color.WHITE);
-    c.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
     c.getStyler().setErrorBarsColorSeriesColor(true);
     c.getStyler().setXAxisDecimalPattern("0");
     int n = r[0].length;
