@@ -57,20 +57,20 @@ final class MamlRlCommand implements Callable<Integer> {
   CommandSpec spec;
 
   @Option(names = "--iterations", paramLabel = "N", description = "meta-iterations (default ${DEFAULT-VALUE})")
-  int iterations = 100;
+  int iterations = 250;
   @Option(names = "--meta-batch", paramLabel = "T", description = "goals per meta-iteration (default ${DEFAULT-VALUE})")
   int metaBatch = 20;
   @Option(names = "--episodes", paramLabel = "K", description = "rollouts per goal and step (default ${DEFAULT-VALUE})")
   int episodes = 20;
   @Option(names = "--horizon", paramLabel = "H", description = "steps per episode (default ${DEFAULT-VALUE})")
-  int horizon = 20;
+  int horizon = 100;
   @Option(names = "--inner-lr", paramLabel = "ALPHA", description = "inner step size in meta-training (default ${DEFAULT-VALUE})")
   double innerLr = 0.1;
   @Option(names = "--test-lr", paramLabel = "ALPHA",
       description = "step size of the test-time fine-tuning, for every policy (default: --inner-lr)")
   Double testLr;
   @Option(names = "--outer-lr", paramLabel = "LR", description = "Adam step of the outer loop (default ${DEFAULT-VALUE})")
-  double outerLr = 0.01;
+  double outerLr = 0.003;
   @Option(names = "--clip-norm", paramLabel = "C",
       description = "scale the outer gradient down to L2 norm C when larger, 0 = off (default ${DEFAULT-VALUE})")
   double clipNorm = 0;
