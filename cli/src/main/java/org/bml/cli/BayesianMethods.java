@@ -67,6 +67,11 @@ final class BayesianMethods {
                     + "likelihood sums over points; inner-lr for loss)"),
             new Methods.Hyper("leader-steps", "1", "s ≥ 1, the leader's further SVGD steps on support ∪ query"),
             new Methods.Hyper("objective", "chaser", "meta-loss: chaser (the paper's) or query-loss"),
+            new Methods.Hyper("chase-noise", "true",
+                "true: the chaser distance includes the noise coordinate log γ (regression with gamma-priors), so "
+                    + "the outer loop learns the noise toward the leader's on support ∪ query (weights only, it "
+                    + "raises γ like a step size: over-confident intervals); false: weights only (the authors' code, "
+                    + "and BMAML before this option)"),
             new Methods.Hyper("bandwidth", "median", "RBF kernel bandwidth: median (heuristic) or a number > 0"),
             new Methods.Hyper("gamma-a", "1", "shape a > 0 of the Gamma prior on the noise precision γ (regression)"),
             new Methods.Hyper("gamma-b", "0.1", "rate b > 0 of the Gamma prior on γ (regression)"),
@@ -127,6 +132,7 @@ final class BayesianMethods {
     int leaderSteps = c.hp().integer("leader-steps", objective == Bmaml.Objective.CHASER ? 1 : 0);
     RbfKernel kernel = c.hp().string("bandwidth").equals("median") ? RbfKernel.medianHeuristic()
         : RbfKernel.fixed(c.hp().positive("bandwidth", false));
+    boolean chaseNoise = c.hp().choice("chase-noise", "false", "true").equals("true");
     double la = c.hp().positive("lambda-a", false);
     double lb = c.hp().positive("lambda-b", false);
     double ga = c.hp().positive("gamma-a", false);
@@ -145,7 +151,7 @@ final class BayesianMethods {
         : givenEpsilon;
     double precisionStep = Bmaml.defaultPrecisionStepScale(posterior);
     return new Bmaml(posterior, new Bmaml.Config(particles, c.innerSteps(), epsilon, leaderSteps, kernel, objective,
-        c.gradientOrder(), precisionStep));
+        c.gradientOrder(), precisionStep, chaseNoise));
   }
 
   private static Emaml emaml(MethodContext c) {

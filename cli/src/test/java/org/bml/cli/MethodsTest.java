@@ -79,6 +79,7 @@ class MethodsTest {
       assertEquals(org.bml.hierarchical.Bmaml.defaultPrecisionStepScale(bmaml.posterior()),
           bmaml.config().precisionStepScale(), kind.toString());
       assertEquals(kind == TaskKind.REGRESSION, bmaml.config().precisionStepScale() == 1.0, kind.toString());
+      assertTrue(bmaml.config().chaseNoise(), "the chaser learns the noise by default: " + kind);
     }
   }
 

@@ -33,7 +33,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * where the leader Θ_{n+s} is s further SVGD steps from Θ_n on support ∪ query, held constant
  * (the paper's Algorithm 2). As in the authors' code (github.com/jsikyoon/bmaml), the distance is over
  * the network weights only: the log-precisions move by O(ε·P) per step, which would otherwise swamp
- * the weights' O(ε) moves in the loss. The log-precision coordinates step with ε·{@link
+ * the weights' O(ε) moves in the loss. With {@link Config#chaseNoise} the noise coordinate log γ is
+ * kept in the distance (log λ still out): the paper's distance is over the whole particle, and
+ * without it the chaser raises γ_0 as if it were a step size (over-confident intervals). The
+ * log-precision coordinates step with ε·{@link
  * Config#precisionStepScale} (the authors' {@code lambda_lr}; 1 by default): the log λ gradient
  * carries a P/2 term (P weights), so images need a scale like {@link #fisherPrecisionStepScale}.
  * {@link Objective#QUERY_LOSS} instead scores each particle's query loss
@@ -65,13 +68,22 @@ public final class Bmaml implements MetaLearner {
    * @param order how Θ_n is differentiated with respect to Θ_0 (never switched silently)
    * @param precisionStepScale s ≥ 0 (finite): the log-precision coordinates (log γ, log λ) move by s
    *     times their SVGD displacement, the weights by 1 (the authors' {@code lambda_lr}; 1 = plain SVGD)
+   * @param chaseNoise whether the chaser distance includes the noise coordinate log γ (the paper's
+   *     distance over the whole particle, log λ still left out), so that the outer loop learns γ_0
+   *     toward the leader's γ on support ∪ query; false: weights only, as in the authors' code
    */
   public record Config(int particles, int innerSteps, double stepSize, int leaderSteps, RbfKernel kernel,
-      Objective objective, GradientOrder order, double precisionStepScale) {
+      Objective objective, GradientOrder order, double precisionStepScale, boolean chaseNoise) {
     /** Plain SVGD: the log-precisions step with ε like the weights (the authors' default {@code lambda_lr = 1}). */
     public Config(int particles, int innerSteps, double stepSize, int leaderSteps, RbfKernel kernel,
         Objective objective, GradientOrder order) {
       this(particles, innerSteps, stepSize, leaderSteps, kernel, objective, order, 1.0);
+    }
+
+    /** The authors' weights-only chaser distance ({@code chaseNoise = false}). */
+    public Config(int particles, int innerSteps, double stepSize, int leaderSteps, RbfKernel kernel,
+        Objective objective, GradientOrder order, double precisionStepScale) {
+      this(particles, innerSteps, stepSize, leaderSteps, kernel, objective, order, precisionStepScale, false);
     }
 
     public Config {
@@ -210,9 +222,14 @@ public final class Bmaml implements MetaLearner {
 
   /** 1 at the log-precision coordinates of a flat particle, 0 at the weights; null without precisions. */
   private INDArray precisionMask(ParamLayout layout) {
+    return precisionMask(layout, List.of(BmamlPosterior.LOG_GAMMA, BmamlPosterior.LOG_LAMBDA));
+  }
+
+  /** 1 at the given log-precision coordinates of a flat particle, 0 elsewhere; null where none is present. */
+  private static INDArray precisionMask(ParamLayout layout, List<String> coordinates) {
     double[] m = new double[layout.size()];
     boolean any = false;
-    for (String n : List.of(BmamlPosterior.LOG_GAMMA, BmamlPosterior.LOG_LAMBDA)) {
+    for (String n : coordinates) {
       if (layout.names().contains(n)) {
         java.util.Arrays.fill(m, layout.offset(n), layout.offset(n) + layout.length(n), 1.0);
         any = true;
@@ -240,16 +257,22 @@ public final class Bmaml implements MetaLearner {
 
   /**
    * (1/T) Σ_τ Σ_m ‖w_n − w_leader‖² for a constant leader {@code [T, M, P]}, over the network weights
-   * (the log-precision coordinates are left out, as in the authors' code).
+   * (the log-precision coordinates are left out, as in the authors' code; log γ is in with
+   * {@link Config#chaseNoise}).
    */
   public Tensor chaserLoss(ParticlePosterior chaser, Tensor leader) {
     return ChaserDistance.between(chaser, leader, chaserWeights(chaser.layout()));
   }
 
-  // The chaser distance leaves the log-precisions (log γ, log λ) out: weight 0 there, 1 elsewhere.
+  // The chaser distance leaves the log-precisions (log γ, log λ) out: weight 0 there, 1 elsewhere; with
+  // chaseNoise log γ is kept in. Left out, log γ_0's only meta-gradient runs through the weight step, where γ
+  // scales the likelihood gradient like a step size, and the chaser (which rewards moving further toward the
+  // leader) raises it: the learned noise becomes over-confident. In the distance, the leader's γ step on
+  // support ∪ query (its residuals include the query's) is the target that calibrates γ_0.
   private INDArray chaserWeights(ParamLayout layout) {
-    INDArray precisions = precisionMask(layout);
-    return precisions == null ? null : precisions.rsub(1.0);
+    INDArray left = precisionMask(layout, config.chaseNoise() ? List.of(BmamlPosterior.LOG_LAMBDA)
+        : List.of(BmamlPosterior.LOG_GAMMA, BmamlPosterior.LOG_LAMBDA));
+    return left == null ? null : left.rsub(1.0);
   }
 
   @Override
