@@ -24,9 +24,12 @@ import org.nd4j.linalg.api.buffer.DataType;
  *
  * <p>Differences from the paper, stated: the class feature is the class <em>mean</em> of the
  * embeddings (the paper sums them for K &gt; 1; identical for one shot, and the mean makes the
- * module's input scale independent of K); the embedding here is Conv-4's pooled 64-d vector, so
- * the relation module is the paper's fully connected part (2d → hidden (ReLU) → 1, hidden 8)
- * without its two convolution blocks, which in the paper act on 64 × 5 × 5 feature maps.
+ * module's input scale independent of K). The paper's architecture is {@link RelationEncoder}
+ * (64 × 5 × 5 feature maps) with {@link ConvRelationModule} (two convolution blocks with batch
+ * norm, then the fully connected part, hidden 8). {@link RelationModule#mlp} is a smaller
+ * variant on a pooled vector (2d → hidden (ReLU) → 1, no convolutions, no batch norm); under
+ * the sigmoid-MSE objective it collapses to a constant score on many-way episodes (Omniglot
+ * 20-way: chance), so it is not the default of the command line.
  *
  * <p>Reduction: with the relation module fixed to r(z, c) = −‖z − c‖² ({@link
  * RelationModule#negativeSquaredDistance()}) and the cross-entropy loss, this is exactly a

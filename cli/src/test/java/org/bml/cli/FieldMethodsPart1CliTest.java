@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.bml.datasets.omniglot.OmniglotPaths;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,8 @@ class FieldMethodsPart1CliTest {
         "--out", out.toString()), "--hp loss=l1: expected one of mse, cross-entropy");
     BadInputTest.assertRefused(CliRun.run("train", "--method", "relation", "--dataset", "omniglot", "--hp", "hidden=0",
         "--out", out.toString()), "--hp hidden=0: must be >= 1");
+    BadInputTest.assertRefused(CliRun.run("train", "--method", "relation", "--dataset", "omniglot", "--hp",
+        "module=pooled", "--out", out.toString()), "--hp module=pooled: expected one of conv, mlp");
     BadInputTest.assertRefused(CliRun.run("train", "--method", "siamese", "--dataset", "omniglot", "--hp", "scale=2",
         "--out", out.toString()), "method siamese has no hyperparameter 'scale'");
     BadInputTest.assertRefused(CliRun.run("train", "--method", "siamese", "--out", out.toString()),
@@ -42,11 +45,16 @@ class FieldMethodsPart1CliTest {
   @Test
   void trainAndEvaluateWithUncertaintyOnOmniglot(@TempDir Path tmp) {
     assumeTrue(OmniglotPaths.find().isPresent(), "Omniglot data not found");
-    for (String method : new String[] {"relation", "siamese"}) {
-      Path run = tmp.resolve(method);
-      CliRun.Result r = CliRun.run("train", "--method", method, "--dataset", "omniglot", "--ways", "2", "--shots", "1",
-          "--queries", "1", "--meta-batch", "2", "--iterations", "2", "--val-every", "2", "--val-tasks", "2",
-          "--out", run.toString());
+    // relation: the paper's conv module (the default) and the pooled-vector MLP module.
+    for (String[] method : new String[][] {{"relation", "module=conv"}, {"relation", "module=mlp"}, {"siamese"}}) {
+      Path run = tmp.resolve(String.join("-", method));
+      List<String> args = new java.util.ArrayList<>(List.of("train", "--method", method[0], "--dataset", "omniglot",
+          "--ways", "2", "--shots", "1", "--queries", "1", "--meta-batch", "2", "--iterations", "2", "--val-every", "2",
+          "--val-tasks", "2", "--out", run.toString()));
+      if (method.length > 1) {
+        args.addAll(List.of("--hp", method[1]));
+      }
+      CliRun.Result r = CliRun.run(args.toArray(new String[0]));
       assertEquals(0, r.exit(), r.toString());
       CliRun.Result e = CliRun.run("eval", "--checkpoint", run.toString(), "--tasks", "4", "--ways", "3",
           "--uncertainty");

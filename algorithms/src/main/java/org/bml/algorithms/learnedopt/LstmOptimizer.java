@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import org.bml.core.autodiff.GradMode;
 import org.bml.core.autodiff.Ops;
 import org.bml.core.autodiff.Tensor;
+import org.bml.core.memory.MemoryScope;
 import org.bml.core.model.Layers;
 import org.bml.core.model.LstmCell;
 import org.bml.core.model.Params;
@@ -225,7 +226,12 @@ public final class LstmOptimizer {
         return (theta, g) -> {
           try (GradMode.Scope s = GradMode.noGrad()) {
             Step next = step(fixed, Tensor.constant(theta), Tensor.constant(g), states.get(0));
-            states.set(0, next.states());
+            // Copies that outlive the caller's per-step MemoryScope (UpdateRule.lossCurve); no-ops outside one.
+            List<LstmCell.State> kept = new ArrayList<>();
+            for (LstmCell.State st : next.states()) {
+              kept.add(new LstmCell.State(MemoryScope.keep(st.h()), MemoryScope.keep(st.c())));
+            }
+            states.set(0, kept);
             return next.theta().value();
           }
         };

@@ -1,5 +1,6 @@
 package org.bml.algorithms.learnedopt;
 
+import org.bml.core.memory.MemoryScope;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** An optimizer as a rule that maps (θ_t, ∇f(θ_t)) to θ_{t+1}; {@link #start} gives a fresh run's state. */
@@ -16,8 +17,15 @@ public interface UpdateRule {
     INDArray step(INDArray theta, INDArray gradient);
   }
 
+  /** Id of the {@link MemoryScope} each step of {@link #lossCurve} and {@link #trajectory} runs in. */
+  String STEP_SCOPE = "bml-l2l-curve-step";
+
   /**
    * Runs the rule for {@code steps} steps from the problem's θ_0.
+   *
+   * <p>Each step (gradient, update, loss) runs in one {@link MemoryScope}, so native memory stays
+   * flat over long curves; only θ_{t+1} is copied out. The run's own state must therefore be
+   * in-place updates of arrays made by {@link UpdateRule#start} or copies that outlive a scope.
    *
    * @return the mean loss over tasks at θ_0 .. θ_steps ({@code steps + 1} values)
    */
@@ -25,21 +33,28 @@ public interface UpdateRule {
     double[] curve = new double[steps + 1];
     INDArray theta = problem.initial();
     Run run = rule.start(theta.shape());
-    curve[0] = problem.meanLoss(theta);
+    try (MemoryScope scope = MemoryScope.open(STEP_SCOPE)) {
+      curve[0] = problem.meanLoss(theta);
+    }
     for (int t = 1; t <= steps; t++) {
-      theta = run.step(theta, problem.gradient(theta));
-      curve[t] = problem.meanLoss(theta);
+      try (MemoryScope scope = MemoryScope.open(STEP_SCOPE)) {
+        INDArray next = run.step(theta, problem.gradient(theta));
+        curve[t] = problem.meanLoss(next);
+        theta = MemoryScope.keep(next);
+      }
     }
     return curve;
   }
 
-  /** θ_0 .. θ_steps under the rule. */
+  /** θ_0 .. θ_steps under the rule (one {@link MemoryScope} per step, as {@link #lossCurve}). */
   static INDArray[] trajectory(UpdateRule rule, Optimizee problem, int steps) {
     INDArray[] out = new INDArray[steps + 1];
     out[0] = problem.initial();
     Run run = rule.start(out[0].shape());
     for (int t = 1; t <= steps; t++) {
-      out[t] = run.step(out[t - 1], problem.gradient(out[t - 1]));
+      try (MemoryScope scope = MemoryScope.open(STEP_SCOPE)) {
+        out[t] = MemoryScope.keep(run.step(out[t - 1], problem.gradient(out[t - 1])));
+      }
     }
     return out;
   }
