@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
  *
  * <p>The estimates are deliberately simple and calibrated on measurements of this project (one
  * Conv-4 5-way 1-shot task's second-order tape is ~0.8 GB, ~10 MB per image per adaptation step;
- * the sinusoid MLP keeps ~12 kB per point per step); they are meant to catch sizes off by orders
+ * the sinusoid MLP keeps ~12 kB per point per step; only adapting, as eval and predict do, keeps ~20×
+ * less); they are meant to catch sizes off by orders
  * of magnitude, not to predict the peak to the megabyte.
  */
 final class InputLimits {
@@ -26,6 +27,19 @@ final class InputLimits {
   static final long IMAGE_TAPE_BYTES = 10L << 20;
   /** Bytes kept per regression point (MLP 1-40-40-1) per adaptation step on a second-order tape. */
   static final long POINT_TAPE_BYTES = 12L << 10;
+  /**
+   * Bytes kept per image (28×28, Conv-4) per adaptation step when only adapting (eval, predict): no
+   * meta-gradient, so no second-order tape; measured 0.51 MB (MAML, batch 4, 1 → 20 steps), kept at
+   * 2.5× that.
+   */
+  static final long EVAL_IMAGE_BYTES = 1280L << 10;
+  /**
+   * Bytes kept per regression point per adaptation step when only adapting; measured 0.45 kB (sinusoid
+   * MLP, batch 25, 205 points, 1 → 300 steps), kept at 3× that, plus {@link #EVAL_BYTES_PER_INPUT} per
+   * input column (the hidden activations, not the input width, dominate).
+   */
+  static final long EVAL_POINT_BYTES = 1536L;
+  static final long EVAL_BYTES_PER_INPUT = 16L;
   /** The JVM, ND4J and the loaded data set before any task is built. */
   static final long BASE_BYTES = 384L << 20;
   /** Largest CSV {@code predict} reads (a support or query set is small; reading costs ~16× its size). */
@@ -111,6 +125,15 @@ final class InputLimits {
     return mul(POINT_TAPE_BYTES, Math.max(1, shape[0]));
   }
 
+  /** Bytes of one example per adaptation step when only adapting (eval, predict: no meta-gradient). */
+  static long adaptExampleBytes(Datasets.Dataset d) {
+    long[] shape = d.inputShape();
+    if (d.images()) {
+      return mul(EVAL_IMAGE_BYTES, shape[0], shape[1], shape[2]) / 784;
+    }
+    return add(EVAL_POINT_BYTES, mul(EVAL_BYTES_PER_INPUT, Math.max(1, shape[0])));
+  }
+
   /** Estimated peak bytes of a training run: one pass over a chunk of tasks, the meta-batch's data, θ's copies. */
   static long trainEstimate(RunConfig c) {
     Datasets.Dataset d = c.datasetEntry();
@@ -124,8 +147,8 @@ final class InputLimits {
   /** Estimated peak bytes of an evaluation batch, with {@code samples} hypotheses per task (0: none). */
   static long evalEstimate(Datasets.Dataset d, Datasets.Episode e, int batch, int maxSteps, int samples) {
     long points = mul(e.ways(), add(e.shots(), e.queries()));
-    long tape = mul(batch, points, perExampleBytes(d), add(maxSteps, 1));
-    long hyp = mul(Math.max(samples, 0), batch, points, perExampleBytes(d));
+    long tape = mul(batch, points, adaptExampleBytes(d), add(maxSteps, 1));
+    long hyp = mul(Math.max(samples, 0), batch, points, adaptExampleBytes(d));
     long data = mul(batch, points, add(mul(d.inputShape()), 1), 4);
     return add(BASE_BYTES, tape, hyp, data);
   }

@@ -108,7 +108,7 @@ final class PredictCommand implements Callable<Integer> {
     Csv.Table q = Csv.read(query, d, inputs);
     InputLimits.check("predict (" + samples + " hypotheses, " + (s.rows().length + q.rows().length) + " rows)",
         InputLimits.add(InputLimits.BASE_BYTES, InputLimits.mul(samples + 1L, s.rows().length + q.rows().length,
-            InputLimits.perExampleBytes(exp.dataset), (steps == null ? exp.config.innerSteps() : steps) + 1L)),
+            InputLimits.adaptExampleBytes(exp.dataset), (steps == null ? exp.config.innerSteps() : steps) + 1L)),
         memory.bytes());
     int k = steps == null ? exp.config.innerSteps() : steps;
     String csv;
