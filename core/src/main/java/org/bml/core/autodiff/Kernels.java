@@ -19,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * array's offset), so no offset is added here.
  */
 final class Kernels {
-  private static final boolean CPU = detectCpu();
+  static final boolean CPU = detectCpu();
 
   private Kernels() {}
 
@@ -84,7 +84,7 @@ final class Kernels {
    * θ [in, out] → [T, in, out]; null when the broadcast is of another kind.
    */
   static INDArray repeatLeading(INDArray v, long[] shape) {
-    if (!CPU) {
+    if (!CPU || !isLeadingRepeat(v.shape(), shape)) {
       return null;
     }
     long[] vs = v.shape();
@@ -93,11 +93,6 @@ final class Kernels {
     int i = 0;
     while (i < vs.length && vs[i] == 1 && shape[lead + i] != 1) {
       i++;
-    }
-    for (int j = i; j < vs.length; j++) {
-      if (vs[j] != shape[lead + j]) {
-        return null;
-      }
     }
     INDArray src = contiguous(v);
     long copies = 1;
@@ -112,6 +107,24 @@ final class Kernels {
       Pointer.memcpy(to.position(t * bytes), from, bytes);
     }
     return out;
+  }
+
+  /** Whether shape only adds or grows leading dimensions of vs (vs's leading 1s may grow). */
+  static boolean isLeadingRepeat(long[] vs, long[] shape) {
+    int lead = shape.length - vs.length;
+    if (lead < 0) {
+      return false;
+    }
+    int i = 0;
+    while (i < vs.length && vs[i] == 1 && shape[lead + i] != 1) {
+      i++;
+    }
+    for (int j = i; j < vs.length; j++) {
+      if (vs[j] != shape[lead + j]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** a itself when its elements are laid out densely in C order, else a C-order copy. */

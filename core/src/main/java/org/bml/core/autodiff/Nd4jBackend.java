@@ -38,6 +38,10 @@ final class Nd4jBackend implements ArrayBackend {
 
   @Override
   public INDArray unary(Unary op, INDArray x) {
+    INDArray fast = Elementwise.unary(op, x);
+    if (fast != null) {
+      return fast;
+    }
     return switch (op) {
       case NEG -> x.neg();
       case EXP -> Transforms.exp(x, true);
@@ -59,6 +63,10 @@ final class Nd4jBackend implements ArrayBackend {
 
   @Override
   public INDArray binary(Binary op, INDArray a, INDArray b) {
+    INDArray fast = Elementwise.binary(op, a, b);
+    if (fast != null) {
+      return fast;
+    }
     return switch (op) {
       case ADD -> a.add(b);
       case SUB -> a.sub(b);
@@ -73,6 +81,10 @@ final class Nd4jBackend implements ArrayBackend {
       // ND4J's scalar ops replace a NaN scalar by 1e-5 (Nd4j.EPS_THRESHOLD); x ∘ NaN is NaN.
       return Nd4j.valueArrayOf(x.shape(), Double.NaN, x.dataType());
     }
+    INDArray fast = Elementwise.withScalar(op, x, c);
+    if (fast != null) {
+      return fast;
+    }
     return switch (op) {
       case ADD -> x.add(c);
       case MUL -> x.mul(c);
@@ -84,6 +96,10 @@ final class Nd4jBackend implements ArrayBackend {
   public INDArray addScaled(INDArray a, INDArray b, double c) {
     if (Double.isNaN(c)) {
       return Nd4j.valueArrayOf(a.shape(), Double.NaN, a.dataType());
+    }
+    INDArray fast = Elementwise.addScaled(a, b, c);
+    if (fast != null) {
+      return fast;
     }
     return b.mul(c).addi(a);
   }
@@ -105,6 +121,11 @@ final class Nd4jBackend implements ArrayBackend {
 
   @Override
   public INDArray broadcastTo(INDArray src, long[] shape) {
+    // Small arrays in Java, with the same bits as the two ND4J paths below.
+    INDArray small = Elementwise.broadcastTo(src, shape, Kernels.isLeadingRepeat(src.shape(), shape));
+    if (small != null) {
+      return small;
+    }
     INDArray fast = Kernels.repeatLeading(src, shape);
     if (fast != null) {
       return fast;
