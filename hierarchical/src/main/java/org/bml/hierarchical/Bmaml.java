@@ -71,9 +71,21 @@ public final class Bmaml implements MetaLearner {
    * @param chaseNoise whether the chaser distance includes the noise coordinate log γ (the paper's
    *     distance over the whole particle, log λ still left out), so that the outer loop learns γ_0
    *     toward the leader's γ on support ∪ query; false: weights only, as in the authors' code
+   * @param decoupledWeightStep whether the weights' displacement is preconditioned by 2/γ̄, γ̄ the mean
+   *     noise precision of the task's particles at that step (a target with a learned noise only), so
+   *     that the likelihood's pull on the weights is MAML's step α∇(mean loss) whatever γ; false: plain
+   *     SVGD, where the weight step is α·γ/2 times MAML's and a calibrated (smaller) γ adapts less
    */
   public record Config(int particles, int innerSteps, double stepSize, int leaderSteps, RbfKernel kernel,
-      Objective objective, GradientOrder order, double precisionStepScale, boolean chaseNoise) {
+      Objective objective, GradientOrder order, double precisionStepScale, boolean chaseNoise,
+      boolean decoupledWeightStep) {
+    /** Plain SVGD weight steps ({@code decoupledWeightStep = false}). */
+    public Config(int particles, int innerSteps, double stepSize, int leaderSteps, RbfKernel kernel,
+        Objective objective, GradientOrder order, double precisionStepScale, boolean chaseNoise) {
+      this(particles, innerSteps, stepSize, leaderSteps, kernel, objective, order, precisionStepScale, chaseNoise,
+          false);
+    }
+
     /** Plain SVGD: the log-precisions step with ε like the weights (the authors' default {@code lambda_lr = 1}). */
     public Config(int particles, int innerSteps, double stepSize, int leaderSteps, RbfKernel kernel,
         Objective objective, GradientOrder order) {
@@ -112,6 +124,10 @@ public final class Bmaml implements MetaLearner {
   public Bmaml(BmamlPosterior posterior, Config config) {
     if (posterior == null || config == null) {
       throw new IllegalArgumentException("Bmaml: posterior and configuration must be given");
+    }
+    if (config.decoupledWeightStep() && !posterior.learnsNoise()) {
+      throw new IllegalArgumentException("Bmaml: the decoupled weight step needs a target with a learned noise "
+          + "precision γ (regression with gamma-priors); this target has none");
     }
     this.posterior = posterior;
     this.config = config;
@@ -191,7 +207,7 @@ public final class Bmaml implements MetaLearner {
     List<Params> initial = initialParticles(meta);
     LogPrior prior = posterior.logPrior(initial.get(0).tensors().get(0).dtype());
     ParamLayout layout = ParamLayout.ofShapes(initial.get(0));
-    if (!scalesPrecisions(layout, steps)) {
+    if (!scalesPrecisions(layout, steps) && !config.decoupledWeightStep()) {
       ParticlePosterior q = svgd(steps, prior).run(initial, support, prior);
       requireFinite(q.particles(), steps);
       return q;
@@ -215,9 +231,25 @@ public final class Bmaml implements MetaLearner {
     // c − 1 = (s − 1) at the log-precision coordinates, 0 at the weights.
     Tensor scaleMinusOne = !scalesPrecisions(layout, steps) ? null : Tensor.constant(precisionMask(layout)
         .mul(config.precisionStepScale() - 1.0).castTo(start.dtype()).reshape(1, 1, layout.size()));
-    ParticlePosterior q = svgd(steps, prior).run(start, layout, data, prior, scaleMinusOne);
+    ParticlePosterior q = svgd(steps, prior).run(start, layout, data, prior, scaleMinusOne,
+        config.decoupledWeightStep() ? weightStepPreconditioner(layout, start.dtype()) : null);
     requireFinite(q.particles(), steps);
     return q;
+  }
+
+  // Q(Φ) = 1 + w ⊙ (2/γ̄ − 1), w = 1 at the weights: the Gaussian log-likelihood's weight gradient is γ·Σ(y − f)∇f
+  // = (γ·n/2)·(−∇ mean squared error), so with ε = α/n the plain step is α·γ/2 times MAML's; 2/γ̄ makes it MAML's.
+  // γ̄ is shared by the task's particles (matrix-valued-kernel SVGD with a per-task constant: same fixed point)
+  // and recorded, so the meta-gradient sees it; with one particle the weight step does not depend on γ at all.
+  private Svgd.Preconditioner weightStepPreconditioner(ParamLayout layout, DataType dtype) {
+    INDArray weights = precisionMask(layout).rsub(1.0).castTo(dtype).reshape(1, 1, layout.size());
+    Tensor weightMask = Tensor.constant(weights);
+    int logGamma = layout.offset(BmamlPosterior.LOG_GAMMA);
+    return current -> {
+      Tensor meanGamma = Ops.mean(Ops.exp(Ops.slice(current, 2, logGamma, logGamma + 1)), true, 1); // [T, 1, 1]
+      Tensor factor = Ops.sub(Ops.div(Ops.scalar(2.0, dtype), meanGamma), Ops.scalar(1.0, dtype));
+      return Ops.add(Ops.scalar(1.0, dtype), Ops.mul(weightMask, factor));
+    };
   }
 
   /** 1 at the log-precision coordinates of a flat particle, 0 at the weights; null without precisions. */

@@ -160,6 +160,28 @@ public final class Svgd implements InferenceStrategy {
    */
   public ParticlePosterior run(Tensor initial, ParamLayout layout, Data support, LogPrior logPrior,
       Tensor scaleMinusOne) {
+    return run(initial, layout, support, logPrior, scaleMinusOne, null);
+  }
+
+  /**
+   * A preconditioner Q(Φ) of each step's displacement: the step is Φ + (ε/M) Q(Φ) ⊙ (K G + repulsion).
+   * A Q shared by the M particles of a task (shape {@code [T, 1, P]}) is SVGD with the matrix-valued kernel
+   * Q·k (Wang, Tang, Bajaj &amp; Liu, NeurIPS 2019, "Stein Variational Gradient Descent with Matrix-Valued
+   * Kernels", the constant-preconditioner case), whose fixed point is still the target; Q may depend on the
+   * current particles (recorded, so the result stays differentiable through it).
+   */
+  @FunctionalInterface
+  public interface Preconditioner {
+    /** Q(Φ) for particles {@code [T, M, P]}, broadcastable against them. */
+    Tensor at(Tensor particles);
+  }
+
+  /**
+   * As {@link #run(Tensor, ParamLayout, Data, LogPrior, Tensor)} with each step's displacement multiplied
+   * by {@code preconditioner} (null: none) before the displacement scale c.
+   */
+  public ParticlePosterior run(Tensor initial, ParamLayout layout, Data support, LogPrior logPrior,
+      Tensor scaleMinusOne, Preconditioner preconditioner) {
     long t = support.tasks();
     int p = layout.size();
     Tensor phi;
@@ -179,7 +201,7 @@ public final class Svgd implements InferenceStrategy {
     GradientSteps.Objective logTarget = s -> Ops.sum(LogJointAscent.logJoint(logLikelihood, logPrior,
         layout.unflatten(Ops.reshape(s.get(PARTICLES), t * particles, p)), repeated), false);
     GradientSteps.Update update = (s, g) -> Params.of(List.of(PARTICLES), List.of(step(s.get(PARTICLES),
-        g.get(PARTICLES))));
+        g.get(PARTICLES), preconditioner)));
     Params out = GradientSteps.run(Params.of(List.of(PARTICLES), List.of(phi)), steps, logTarget, update, order,
         differentiable, scaleMinusOne == null ? null : Params.of(List.of(PARTICLES), List.of(scaleMinusOne)));
     return new ParticlePosterior(layout, out.get(PARTICLES));
@@ -188,7 +210,7 @@ public final class Svgd implements InferenceStrategy {
   private static final String PARTICLES = "particles";
 
   // One SVGD update of [T, M, P] particles given ∇ log target there.
-  private Tensor step(Tensor current, Tensor g) {
+  private Tensor step(Tensor current, Tensor g, Preconditioner preconditioner) {
     Tensor d = RbfKernel.squaredDistances(current);
     Tensor h = kernel.bandwidth(d);
     Tensor k = RbfKernel.matrix(d, h);
@@ -196,7 +218,11 @@ public final class Svgd implements InferenceStrategy {
     Tensor rowSums = Ops.sum(k, true, 2); // [T, M, 1]
     Tensor repulsion = Ops.mul(Ops.sub(Ops.mul(rowSums, current), Ops.matmul(k, current)),
         Ops.div(Ops.scalar(2.0, current.dtype()), h));
-    return Ops.addScaled(current, Ops.add(drive, repulsion), stepSize / particles);
+    Tensor displacement = Ops.add(drive, repulsion);
+    if (preconditioner != null) {
+      displacement = Ops.mul(preconditioner.at(current), displacement);
+    }
+    return Ops.addScaled(current, displacement, stepSize / particles);
   }
 
   /** The support set repeated along a new particle axis and merged into the task axis: {@code [T·M, n, ...]}. */
