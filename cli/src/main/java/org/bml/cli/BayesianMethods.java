@@ -75,7 +75,8 @@ final class BayesianMethods {
             new Methods.Hyper("weight-step", "gamma",
                 "gamma: plain SVGD, the weights move α·γ/2 times MAML's step, so a calibrated (small) noise "
                     + "precision γ adapts less; decoupled: the weights' displacement is preconditioned by 2/γ̄ (the "
-                    + "task's mean γ), i.e. MAML's step whatever γ (regression with gamma-priors only)"),
+                    + "task's mean γ), i.e. MAML's step whatever γ; learned: that times exp(s), s a meta-learned scalar starting at 0 (the step size "
+                    + "that γ plays in the plain step, as its own parameter; regression with gamma-priors only)"),
             new Methods.Hyper("bandwidth", "median", "RBF kernel bandwidth: median (heuristic) or a number > 0"),
             new Methods.Hyper("gamma-a", "1", "shape a > 0 of the Gamma prior on the noise precision γ (regression)"),
             new Methods.Hyper("gamma-b", "0.1", "rate b > 0 of the Gamma prior on γ (regression)"),
@@ -137,7 +138,11 @@ final class BayesianMethods {
     RbfKernel kernel = c.hp().string("bandwidth").equals("median") ? RbfKernel.medianHeuristic()
         : RbfKernel.fixed(c.hp().positive("bandwidth", false));
     boolean chaseNoise = c.hp().choice("chase-noise", "false", "true").equals("true");
-    boolean decoupled = c.hp().choice("weight-step", "gamma", "decoupled").equals("decoupled");
+    Bmaml.WeightStep weightStep = switch (c.hp().choice("weight-step", "gamma", "decoupled", "learned")) {
+      case "decoupled" -> Bmaml.WeightStep.DECOUPLED;
+      case "learned" -> Bmaml.WeightStep.LEARNED;
+      default -> Bmaml.WeightStep.GAMMA;
+    };
     double la = c.hp().positive("lambda-a", false);
     double lb = c.hp().positive("lambda-b", false);
     double ga = c.hp().positive("gamma-a", false);
@@ -156,7 +161,7 @@ final class BayesianMethods {
         : givenEpsilon;
     double precisionStep = Bmaml.defaultPrecisionStepScale(posterior);
     return new Bmaml(posterior, new Bmaml.Config(particles, c.innerSteps(), epsilon, leaderSteps, kernel, objective,
-        c.gradientOrder(), precisionStep, chaseNoise, decoupled));
+        c.gradientOrder(), precisionStep, chaseNoise, weightStep));
   }
 
   private static Emaml emaml(MethodContext c) {

@@ -64,7 +64,7 @@ class BadInputTest {
             "--hp objective=elbo: expected one of chaser, query-loss"),
         Arguments.of(new String[] {"--method", "bmaml", "--hp", "gamma-b=0"}, "--hp gamma-b=0: must be > 0"),
         Arguments.of(new String[] {"--method", "bmaml", "--hp", "weight-step=newton"},
-            "--hp weight-step=newton: expected one of gamma, decoupled"),
+            "--hp weight-step=newton: expected one of gamma, decoupled, learned"),
         Arguments.of(new String[] {"--method", "bmaml", "--hp", "target=loss", "--hp", "weight-step=decoupled"},
             "the decoupled weight step needs a target with a learned noise precision"),
         Arguments.of(new String[] {"--method", "emaml", "--hp", "particles=0"}, "--hp particles=0: must be >= 1"),

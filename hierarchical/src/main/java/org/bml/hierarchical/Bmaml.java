@@ -58,6 +58,22 @@ public final class Bmaml implements MetaLearner {
     QUERY_LOSS
   }
 
+  /** How the weights' SVGD displacement is scaled. */
+  public enum WeightStep {
+    /** Plain SVGD: with ε = α/n the weights move α·γ/2 times MAML's step, so γ doubles as a step size. */
+    GAMMA,
+    /** Preconditioned by 2/γ̄ (γ̄ the task's mean noise precision at the step): MAML's step α whatever γ. */
+    DECOUPLED,
+    /**
+     * Preconditioned by 2·exp(s)/γ̄ with s = {@link #LOG_WEIGHT_STEP} a meta-learned scalar (starting at 0):
+     * the step size that γ_0 played in the plain step, now a parameter of its own (as Meta-SGD learns α).
+     */
+    LEARNED
+  }
+
+  /** The meta-parameter s of {@link WeightStep#LEARNED}: the weights' step is exp(s)·α (one scalar). */
+  public static final String LOG_WEIGHT_STEP = "bmaml.log_weight_step";
+
   /**
    * @param particles M ≥ 1
    * @param innerSteps n ≥ 0, SVGD steps on the support set
@@ -71,19 +87,20 @@ public final class Bmaml implements MetaLearner {
    * @param chaseNoise whether the chaser distance includes the noise coordinate log γ (the paper's
    *     distance over the whole particle, log λ still left out), so that the outer loop learns γ_0
    *     toward the leader's γ on support ∪ query; false: weights only, as in the authors' code
-   * @param decoupledWeightStep whether the weights' displacement is preconditioned by 2/γ̄, γ̄ the mean
-   *     noise precision of the task's particles at that step (a target with a learned noise only), so
-   *     that the likelihood's pull on the weights is MAML's step α∇(mean loss) whatever γ; false: plain
-   *     SVGD, where the weight step is α·γ/2 times MAML's and a calibrated (smaller) γ adapts less
+   * @param weightStep {@link WeightStep#GAMMA}: plain SVGD, where the weight step is α·γ/2 times MAML's
+   *     and a calibrated (smaller) γ adapts less; {@link WeightStep#DECOUPLED}: the weights' displacement
+   *     is preconditioned by 2/γ̄, γ̄ the mean noise precision of the task's particles at that step, so
+   *     the likelihood's pull on the weights is MAML's step α∇(mean loss) whatever γ; {@link
+   *     WeightStep#LEARNED}: the same times exp(s), s meta-learned (targets with a learned noise only)
    */
   public record Config(int particles, int innerSteps, double stepSize, int leaderSteps, RbfKernel kernel,
       Objective objective, GradientOrder order, double precisionStepScale, boolean chaseNoise,
-      boolean decoupledWeightStep) {
-    /** Plain SVGD weight steps ({@code decoupledWeightStep = false}). */
+      WeightStep weightStep) {
+    /** Plain SVGD weight steps ({@link WeightStep#GAMMA}). */
     public Config(int particles, int innerSteps, double stepSize, int leaderSteps, RbfKernel kernel,
         Objective objective, GradientOrder order, double precisionStepScale, boolean chaseNoise) {
       this(particles, innerSteps, stepSize, leaderSteps, kernel, objective, order, precisionStepScale, chaseNoise,
-          false);
+          WeightStep.GAMMA);
     }
 
     /** Plain SVGD: the log-precisions step with ε like the weights (the authors' default {@code lambda_lr = 1}). */
@@ -108,8 +125,8 @@ public final class Bmaml implements MetaLearner {
       if (!(stepSize >= 0) || !Double.isFinite(stepSize)) {
         throw new IllegalArgumentException("Bmaml: step size must be finite and >= 0, got " + stepSize);
       }
-      if (kernel == null || objective == null || order == null) {
-        throw new IllegalArgumentException("Bmaml: kernel, objective and gradient order must be given");
+      if (kernel == null || objective == null || order == null || weightStep == null) {
+        throw new IllegalArgumentException("Bmaml: kernel, objective, gradient order and weight step must be given");
       }
       if (leaderSteps < 0 || (objective == Objective.CHASER && leaderSteps < 1)) {
         throw new IllegalArgumentException("Bmaml: leader steps must be >= 1 for the chaser loss (>= 0 otherwise), got "
@@ -125,7 +142,7 @@ public final class Bmaml implements MetaLearner {
     if (posterior == null || config == null) {
       throw new IllegalArgumentException("Bmaml: posterior and configuration must be given");
     }
-    if (config.decoupledWeightStep() && !posterior.learnsNoise()) {
+    if (config.weightStep() != WeightStep.GAMMA && !posterior.learnsNoise()) {
       throw new IllegalArgumentException("Bmaml: the decoupled weight step needs a target with a learned noise "
           + "precision γ (regression with gamma-priors); this target has none");
     }
@@ -141,14 +158,31 @@ public final class Bmaml implements MetaLearner {
     return config;
   }
 
-  /** M particles with distinct seeded initialisations, named {@code particle<m>.<name>}. */
+  /**
+   * M particles with distinct seeded initialisations, named {@code particle<m>.<name>}, and with
+   * {@link WeightStep#LEARNED} the log weight step {@link #LOG_WEIGHT_STEP} = 0 (shape [1]).
+   */
   @Override
   public Params initialize(long seed, DataType dtype) {
     List<Params> ps = new ArrayList<>();
     for (int m = 0; m < config.particles(); m++) {
       ps.add(posterior.initialParticle(seed, m, dtype));
     }
-    return BmamlEnsemble.combine(ps);
+    Params meta = BmamlEnsemble.combine(ps);
+    return config.weightStep() != WeightStep.LEARNED ? meta
+        : meta.with(LOG_WEIGHT_STEP, Tensor.variable(Nd4j.zeros(dtype, 1)));
+  }
+
+  // The learned log weight step of the meta-parameters (null unless LEARNED).
+  private Tensor logWeightStep(Params meta) {
+    if (config.weightStep() != WeightStep.LEARNED) {
+      return null;
+    }
+    if (!meta.has(LOG_WEIGHT_STEP)) {
+      throw new IllegalArgumentException("Bmaml: the learned weight step needs the meta-parameter " + LOG_WEIGHT_STEP
+          + ", which these meta-parameters lack");
+    }
+    return meta.get(LOG_WEIGHT_STEP);
   }
 
   /** The M initial particles Θ_0 out of the meta-parameters (each under the particle's own names). */
@@ -207,7 +241,7 @@ public final class Bmaml implements MetaLearner {
     List<Params> initial = initialParticles(meta);
     LogPrior prior = posterior.logPrior(initial.get(0).tensors().get(0).dtype());
     ParamLayout layout = ParamLayout.ofShapes(initial.get(0));
-    if (!scalesPrecisions(layout, steps) && !config.decoupledWeightStep()) {
+    if (!scalesPrecisions(layout, steps) && config.weightStep() == WeightStep.GAMMA) {
       ParticlePosterior q = svgd(steps, prior).run(initial, support, prior);
       requireFinite(q.particles(), steps);
       return q;
@@ -218,7 +252,7 @@ public final class Bmaml implements MetaLearner {
     }
     Tensor start = rows.size() == 1 ? rows.get(0) : Ops.concat(0, rows);
     return run(Ops.broadcastTo(Ops.unsqueeze(start, 0), support.tasks(), config.particles(), layout.size()), layout,
-        support, steps, prior);
+        support, steps, prior, logWeightStep(meta));
   }
 
   private boolean scalesPrecisions(ParamLayout layout, int steps) {
@@ -227,12 +261,13 @@ public final class Bmaml implements MetaLearner {
 
   // K steps from [T, M, P] particles; with a precision step scale s ≠ 1, each SVGD step's displacement of
   // the log-precision coordinates is multiplied by s (recorded ops, so Θ_n stays differentiable in Θ_0).
-  private ParticlePosterior run(Tensor start, ParamLayout layout, Data data, int steps, LogPrior prior) {
+  private ParticlePosterior run(Tensor start, ParamLayout layout, Data data, int steps, LogPrior prior,
+      Tensor logWeightStep) {
     // c − 1 = (s − 1) at the log-precision coordinates, 0 at the weights.
     Tensor scaleMinusOne = !scalesPrecisions(layout, steps) ? null : Tensor.constant(precisionMask(layout)
         .mul(config.precisionStepScale() - 1.0).castTo(start.dtype()).reshape(1, 1, layout.size()));
     ParticlePosterior q = svgd(steps, prior).run(start, layout, data, prior, scaleMinusOne,
-        config.decoupledWeightStep() ? weightStepPreconditioner(layout, start.dtype()) : null);
+        config.weightStep() == WeightStep.GAMMA ? null : weightStepPreconditioner(layout, start.dtype(), logWeightStep));
     requireFinite(q.particles(), steps);
     return q;
   }
@@ -241,13 +276,15 @@ public final class Bmaml implements MetaLearner {
   // = (γ·n/2)·(−∇ mean squared error), so with ε = α/n the plain step is α·γ/2 times MAML's; 2/γ̄ makes it MAML's.
   // γ̄ is shared by the task's particles (matrix-valued-kernel SVGD with a per-task constant: same fixed point)
   // and recorded, so the meta-gradient sees it; with one particle the weight step does not depend on γ at all.
-  private Svgd.Preconditioner weightStepPreconditioner(ParamLayout layout, DataType dtype) {
+  // LEARNED multiplies 2/γ̄ by exp(s): the step size that the plain step lets γ_0 play, as its own parameter.
+  private Svgd.Preconditioner weightStepPreconditioner(ParamLayout layout, DataType dtype, Tensor logWeightStep) {
     INDArray weights = precisionMask(layout).rsub(1.0).castTo(dtype).reshape(1, 1, layout.size());
     Tensor weightMask = Tensor.constant(weights);
     int logGamma = layout.offset(BmamlPosterior.LOG_GAMMA);
     return current -> {
       Tensor meanGamma = Ops.mean(Ops.exp(Ops.slice(current, 2, logGamma, logGamma + 1)), true, 1); // [T, 1, 1]
-      Tensor factor = Ops.sub(Ops.div(Ops.scalar(2.0, dtype), meanGamma), Ops.scalar(1.0, dtype));
+      Tensor two = logWeightStep == null ? Ops.scalar(2.0, dtype) : Ops.mul(Ops.scalar(2.0, dtype), Ops.exp(logWeightStep));
+      Tensor factor = Ops.sub(Ops.div(two, meanGamma), Ops.scalar(1.0, dtype));
       return Ops.add(Ops.scalar(1.0, dtype), Ops.mul(weightMask, factor));
     };
   }
@@ -281,10 +318,20 @@ public final class Bmaml implements MetaLearner {
 
   /** The leader Θ_{n+s}: s further SVGD steps from Θ_n (held constant) on support ∪ query, {@code [T, M, P]}. */
   public Tensor leader(ParticlePosterior chaser, Data support, Data query) {
+    if (config.weightStep() == WeightStep.LEARNED) {
+      throw new IllegalStateException("Bmaml: with a learned weight step the leader needs the meta-parameters: "
+          + "use leader(meta, chaser, support, query)");
+    }
+    return leader(null, chaser, support, query);
+  }
+
+  /** As {@link #leader(ParticlePosterior, Data, Data)}, stepping with meta's learned weight step (held constant). */
+  public Tensor leader(Params meta, ParticlePosterior chaser, Data support, Data query) {
     Tensor start = chaser.particles().detach();
     LogPrior prior = posterior.logPrior(start.dtype());
-    return run(start, chaser.layout(), BmamlEnsemble.join(support, query), config.leaderSteps(), prior).particles()
-        .detach();
+    Tensor step = meta == null ? null : logWeightStep(meta);
+    return run(start, chaser.layout(), BmamlEnsemble.join(support, query), config.leaderSteps(), prior,
+        step == null ? null : step.detach()).particles().detach();
   }
 
   /**
@@ -311,7 +358,7 @@ public final class Bmaml implements MetaLearner {
   public Tensor metaLoss(Params meta, Data support, Data query) {
     ParticlePosterior chaser = taskPosterior(meta, support, config.innerSteps());
     MetaObjective objective = config.objective() == Objective.CHASER
-        ? new ChaserDistance((c, q) -> leader(c, support, q), this::chaserWeights)
+        ? new ChaserDistance((c, q) -> leader(meta, c, support, q), this::chaserWeights)
         : MetaObjective.expectedQueryLoss(config.particles(), 0); // over all M particles: exact
     return objective.loss(chaser, query, posterior.loss());
   }

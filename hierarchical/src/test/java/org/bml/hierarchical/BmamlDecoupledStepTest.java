@@ -26,17 +26,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * BMAML's decoupled weight step ({@link Bmaml.Config#decoupledWeightStep}): each SVGD step's weight
+ * BMAML's decoupled weight step ({@link Bmaml.Config#weightStep}): each SVGD step's weight
  * displacement is the plain one times 2/γ̄ (γ̄ the mean noise precision of the task's particles before
- * the step), the log-precision coordinates move exactly as in plain SVGD, and the meta-gradient
- * through the preconditioner is exact.
+ * the step), or 2·exp(s)/γ̄ with the learned s, the log-precision coordinates move exactly as in plain
+ * SVGD, and the meta-gradient through the preconditioner (and s) is exact.
  */
 class BmamlDecoupledStepTest {
   private static final Mlp MLP = new Mlp(Activation.TANH, 1, 6, 1);
 
   private static Bmaml bmaml(BmamlPosterior posterior, int particles, boolean decoupled) {
+    return bmaml(posterior, particles, decoupled ? Bmaml.WeightStep.DECOUPLED : Bmaml.WeightStep.GAMMA);
+  }
+
+  private static Bmaml bmaml(BmamlPosterior posterior, int particles, Bmaml.WeightStep step) {
     return new Bmaml(posterior, new Bmaml.Config(particles, 1, 0.01, 1, RbfKernel.medianHeuristic(),
-        Bmaml.Objective.CHASER, GradientOrder.SECOND, 1.0, true, decoupled));
+        Bmaml.Objective.CHASER, GradientOrder.SECOND, 1.0, true, step));
   }
 
   /**
@@ -95,6 +99,55 @@ class BmamlDecoupledStepTest {
         vars -> b.chaserLoss(b.taskPosterior(Params.of(names, vars), support, 1), leader), values(meta.tensors()),
         1e-6);
     assertTrue(err <= 1e-7, "decoupled chaser gradient vs central differences: rel err " + err);
+  }
+
+  /** The learned step at s scales the decoupled displacement by exp(s) at the weights only (1e-12). */
+  @Property(tries = 8, seed = "23")
+  void learnedStepScalesTheDecoupledDisplacement(@ForAll @DoubleRange(min = -3, max = 3) double logStep) {
+    BmamlPosterior posterior = BmamlPosterior.gaussianRegression(MLP, 2.0, 0.2, 2.0, 2.0);
+    Bmaml decoupled = bmaml(posterior, 3, Bmaml.WeightStep.DECOUPLED);
+    Bmaml learned = bmaml(posterior, 3, Bmaml.WeightStep.LEARNED);
+    Params meta = learned.initialize(3, DataType.DOUBLE).detach();
+    assertEquals(0.0, meta.get(Bmaml.LOG_WEIGHT_STEP).value().getDouble(0), "s starts at 0");
+    meta = meta.with(Bmaml.LOG_WEIGHT_STEP, Tensor.constant(org.nd4j.linalg.factory.Nd4j.createFromArray(logStep)));
+    Data support = regression(41, 2, 5, 1, 1);
+    ParamLayout layout = decoupled.layout(meta);
+    INDArray start = decoupled.taskPosterior(meta, support, 0).particles().value().dup();
+    INDArray a = decoupled.taskPosterior(meta, support, 1).particles().value().sub(start);
+    INDArray b = learned.taskPosterior(meta, support, 1).particles().value().sub(start);
+    int logGamma = layout.offset(BmamlPosterior.LOG_GAMMA);
+    int logLambda = layout.offset(BmamlPosterior.LOG_LAMBDA);
+    for (int t = 0; t < 2; t++) {
+      for (int m = 0; m < 3; m++) {
+        for (int j = 0; j < layout.size(); j++) {
+          double expected = (j == logGamma || j == logLambda) ? a.getDouble(t, m, j)
+              : a.getDouble(t, m, j) * Math.exp(logStep);
+          assertEquals(expected, b.getDouble(t, m, j), 1e-12 * Math.max(1e-3, Math.abs(expected)),
+              "task " + t + " particle " + m + " coordinate " + j + " (s = " + logStep + ")");
+        }
+      }
+    }
+  }
+
+  @Test
+  void learnedStepMetaGradientMatchesFiniteDifferences() {
+    Bmaml b = bmaml(BmamlPosterior.gaussianRegression(MLP, 2.0, 0.2, 2.0, 2.0), 3, Bmaml.WeightStep.LEARNED);
+    Data support = regression(41, 2, 5, 1, 1);
+    Data query = regression(43, 2, 5, 1, 1);
+    Params meta = b.initialize(7, DataType.DOUBLE).with(Bmaml.LOG_WEIGHT_STEP,
+        Tensor.variable(org.nd4j.linalg.factory.Nd4j.createFromArray(0.4)));
+    List<String> names = meta.names();
+    Tensor leader = b.leader(meta, b.taskPosterior(meta, support, 1), support, query);
+    double err = GradientCheck.gradientError(
+        vars -> b.chaserLoss(b.taskPosterior(Params.of(names, vars), support, 1), leader), values(meta.tensors()),
+        1e-6);
+    assertTrue(err <= 1e-7, "learned-step chaser gradient vs central differences: rel err " + err);
+    // s does reach the loss (a gradient that can be checked, not an unused parameter).
+    Tensor s = meta.get(Bmaml.LOG_WEIGHT_STEP);
+    double g = org.bml.core.autodiff.Autodiff.grad(List.of(b.metaLoss(meta, support, query)), null, List.of(s), false,
+        false).get(0).value().getDouble(0);
+    assertTrue(Math.abs(g) > 1e-8, "meta-gradient on s: " + g);
+    assertThrows(IllegalStateException.class, () -> b.leader(b.taskPosterior(meta, support, 1), support, query));
   }
 
   @Test
