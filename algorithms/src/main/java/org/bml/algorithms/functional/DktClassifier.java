@@ -32,9 +32,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  * As the kernel and the noise are shared, K (and its Cholesky factor, on the tape) is the same for
  * every class: φ runs once per episode and one triangular solve takes the C targets as columns, so
- * the cost of the C GPs is that of one (the authors' code keeps C kernels with their own
- * hyperparameters, which is exchangeable over the episode's random class order only if they are
- * equal; this class ties them).
+ * the cost of the C GPs is that of one. The authors' code ({@code methods/gpshot.py}) keeps C
+ * kernels with their own hyperparameters, a learned constant mean and a noise fixed at 0.1; here
+ * the hyperparameters are tied (the episode's class order is random, so per-class values have
+ * nothing to attach to), the mean is zero and σ² is learned from its initial value.
  *
  * <p>Prediction: the GP posterior mean of each class at a query point, μ_c(x) = k_*ᵀ K_s⁻¹ t_c
  * (conditioned on the support set); the paper classifies by argmax_c μ_c. The class probabilities
@@ -44,8 +45,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * training, so Conv-4's transductive batch norm sees the episode it saw in training.
  *
  * <p>Kernels κ: {@link Kernel#LINEAR} s² uᵀv, {@link Kernel#RBF} s² exp(−‖u − v‖²/2ℓ²) and
- * {@link Kernel#COSINE} s² uᵀv / (‖u‖ ‖v‖) (the paper's "CosSim"; its best classification kernel
- * "BNCosSim" also batch-normalises the features first, which is not done here).
+ * {@link Kernel#COSINE} s² uᵀv / (‖u‖ ‖v‖) (the authors' "cossim": the linear kernel on
+ * L2-normalised features; their "BNCosSim" also batch-normalises the features first, not done here).
  */
 public final class DktClassifier implements MetaLearner {
   /** The kernel on features. */
