@@ -41,7 +41,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * (conditioned on the support set); the paper classifies by argmax_c μ_c. The class probabilities
  * given to the {@code predictive} interface are softmax(μ(x) / τ) with a fixed temperature τ
  * ({@link #predict} returns μ / τ as logits; τ = 1 by default, and {@code --temperature-scale}
- * can fit one). Feature maps of the support and the query set are computed in one call, as in
+ * can fit one). This is the authors' calibration protocol ({@code test_uncertainty.py}: the
+ * posterior means as logits, softmax with a temperature fitted by NLL, ECE over 15 bins). Feature maps of the support and the query set are computed in one call, as in
  * training, so Conv-4's transductive batch norm sees the episode it saw in training.
  *
  * <p>Kernels κ: {@link Kernel#LINEAR} s² uᵀv, {@link Kernel#RBF} s² exp(−‖u − v‖²/2ℓ²) and
