@@ -45,7 +45,9 @@ final class EvalOptions {
    * Hyper-parameters that act only at prediction, so that changing them at eval needs no
    * retraining; every other one shaped the trained θ and is refused.
    */
-  static final Map<String, List<String>> PREDICTION_HYPERS = Map.of("llama", List.of("prior-precision", "damping"));
+  static final Map<String, List<String>> PREDICTION_HYPERS = Map.of("llama", List.of("prior-precision", "damping"),
+      // DKT's softmax temperature divides the posterior means in predict only; the GP evidence never sees it.
+      "dkt", List.of("temperature"));
 
   @Option(names = "--hp", paramLabel = "NAME=VALUE", description = "override a hyper-parameter that acts only at "
       + "prediction (llama: prior-precision, damping — the Laplace posterior that is sampled); others are refused")
