@@ -43,7 +43,13 @@ final class BayesianMethods {
                     + "classification the predictive samples use displacement. displacement: 1/(inner-steps·inner-lr) "
                     + "in training, at prediction per task max(that, P/‖φ̂ − θ‖²), P parameters. evidence: at "
                     + "prediction per task the λ that maximises the support set's Laplace evidence (MacKay 1992)"),
-            new Methods.Hyper("noise-std", "0.5", "σ > 0 of the Gaussian likelihood whose curvature H is (regression)")),
+            new Methods.Hyper("noise-std", "0.5", "σ > 0 of the Gaussian likelihood whose curvature H is (regression)"),
+            new Methods.Hyper("fisher", "exact",
+                "output curvature of kfac / diagonal-ggn (classification): exact (one recorded reverse pass per class) "
+                    + "or mc (Monte-Carlo Fisher, Martens & Grosse 2015 §5: mc-samples labels drawn from the model's "
+                    + "predictive per point, one reverse pass each)"),
+            new Methods.Hyper("mc-samples", "1", "S ≥ 1 labels sampled per point with fisher=mc"),
+            new Methods.Hyper("mc-seed", "0", "seed of the sampled labels with fisher=mc (an integer)")),
         BayesianMethods::llama));
     Methods.register(new Methods.Method("platipus",
         "PLATIPUS: variational prior/posterior over θ, sampled task hypotheses (Finn, Xu & Levine 2018)", BOTH,
@@ -110,12 +116,48 @@ final class BayesianMethods {
       default -> Curvature.KFAC;
     };
     double noiseStd = c.hp().positive("noise-std", false);
+    Fisher fisher = fisher(c, curvature);
     Model m = c.predictor();
-    ModelLikelihood ll = c.regression() ? LogLikelihood.gaussian(m, noiseStd) : LogLikelihood.categorical(m);
+    ModelLikelihood ll = c.regression() ? LogLikelihood.gaussian(m, noiseStd)
+        : fisher.exact() ? LogLikelihood.categorical(m)
+        : LogLikelihood.categoricalMonteCarlo(m, fisher.samples(), fisher.seed());
     Llama l = givenLambda == null
         ? Llama.defaults(m, c.likelihood(m), ll, c.innerSteps(), c.innerLr(), eta, damping, curvature)
         : new Llama(m, c.likelihood(m), ll, c.innerSteps(), c.innerLr(), eta, givenLambda, damping, curvature);
     return predictive == Llama.PredictivePrior.AS_TRAINED ? l : l.withPredictivePrior(predictive);
+  }
+
+  /** LLAMA's output curvature: exact, or Monte-Carlo with S samples and a seed. */
+  record Fisher(boolean exact, int samples, long seed) {}
+
+  /**
+   * The {@code fisher}, {@code mc-samples} and {@code mc-seed} hyperparameters, checked: the Monte-Carlo
+   * Fisher samples categorical labels, so it needs classification and a curvature built from the
+   * output factor (kfac, diagonal-ggn); anything else is refused.
+   */
+  static Fisher fisher(MethodContext c, Curvature curvature) {
+    boolean mc = c.hp().choice("fisher", "exact", "mc").equals("mc");
+    int samples = c.hp().integer("mc-samples", 1);
+    String seedText = c.hp().string("mc-seed");
+    long seed;
+    try {
+      seed = Long.parseLong(seedText.strip());
+    } catch (NumberFormatException e) {
+      throw new BadInputException("--hp mc-seed=" + seedText + ": not an integer (method llama)");
+    }
+    if (!mc) {
+      return new Fisher(true, samples, seed);
+    }
+    if (c.regression()) {
+      throw new BadInputException("--hp fisher=mc: the Monte-Carlo Fisher samples class labels, so it needs a "
+          + "classification data set; this one is regression (its Gaussian output curvature I/σ² is exact at one pass "
+          + "per output already): use fisher=exact");
+    }
+    if (curvature == Curvature.EXACT_HESSIAN) {
+      throw new BadInputException("--hp fisher=mc needs curvature=kfac or diagonal-ggn (the Fisher's output factor); "
+          + "curvature=exact-hessian does not use it");
+    }
+    return new Fisher(false, samples, seed);
   }
 
   private static Platipus platipus(MethodContext c) {

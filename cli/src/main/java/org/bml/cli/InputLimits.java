@@ -6,6 +6,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Option;
  * <p>The estimates are deliberately simple and calibrated on measurements of this project (one
  * Conv-4 5-way 1-shot task's second-order tape is ~0.8 GB, ~10 MB per image per adaptation step;
  * the sinusoid MLP keeps ~12 kB per point per step; only adapting, as eval and predict do, keeps ~20×
- * less); they are meant to catch sizes off by orders
+ * less; LLAMA's curvature adds ~35 MB per support image per recorded reverse pass, one pass per class
+ * for the exact Fisher); they are meant to catch sizes off by orders
  * of magnitude, not to predict the peak to the megabyte.
  */
 final class InputLimits {
@@ -40,6 +42,19 @@ final class InputLimits {
    */
   static final long EVAL_POINT_BYTES = 1536L;
   static final long EVAL_BYTES_PER_INPUT = 16L;
+  /**
+   * Bytes per support image (28×28, Conv-4) of one recorded reverse pass of LLAMA's curvature, kept
+   * through the meta-gradient (see {@link #curvatureEstimate}). Measured (maximum RSS of 3-iteration
+   * trainings, 1 task, 1 step): 0.71 GB per extra Monte-Carlo sample at 20 ways (20 support images,
+   * 35 MB per image-pass), 0.13 GB at 5 ways (26 MB); kept at 48 MB.
+   */
+  static final long CURVATURE_PASS_IMAGE_BYTES = 48L << 20;
+  /**
+   * Bytes per task of LLAMA's curvature beyond its passes (the recorded factors, patches and
+   * eigendecomposition); measured 0.52 GB (5 ways) and 0.60 GB (20 ways) as the cost of the first
+   * pass less that of a further one; kept at 1 GB.
+   */
+  static final long CURVATURE_TASK_IMAGE_BYTES = 1L << 30;
   /** The JVM, ND4J and the loaded data set before any task is built. */
   static final long BASE_BYTES = 384L << 20;
   /** Largest CSV {@code predict} reads (a support or query set is small; reading costs ~16× its size). */
@@ -134,14 +149,63 @@ final class InputLimits {
     return add(EVAL_POINT_BYTES, mul(EVAL_BYTES_PER_INPUT, Math.max(1, shape[0])));
   }
 
-  /** Estimated peak bytes of a training run: one pass over a chunk of tasks, the meta-batch's data, θ's copies. */
+  /**
+   * Estimated peak bytes of a training run: one pass over a chunk of tasks, the meta-batch's data, θ's
+   * copies, and LLAMA's recorded curvature passes ({@link #curvatureEstimate}).
+   */
   static long trainEstimate(RunConfig c) {
     Datasets.Dataset d = c.datasetEntry();
     long points = mul(c.ways(), add(c.shots(), c.queries()));
     long inputFloats = mul(d.inputShape());
     long tape = mul(c.chunk(), points, perExampleBytes(d), add(c.innerSteps(), 1));
     long data = mul(c.metaBatch(), points, add(inputFloats, 1), 4);
-    return add(BASE_BYTES, tape, data);
+    return add(BASE_BYTES, tape, data, curvatureEstimate(c));
+  }
+
+  /**
+   * The recorded curvature passes of LLAMA's second-order meta-gradient (Grant et al. 2018: the
+   * gradient of ½ log det H reaches θ through the curvature at φ̂, so every reverse pass that builds
+   * H is itself on the tape): per task of a chunk, R recorded reverse passes over the support set,
+   * R the rank of the output factor — the number of classes with {@code fisher=exact}, {@code
+   * mc-samples} with {@code fisher=mc}, the outputs (1) for Gaussian regression — for K-FAC; the
+   * diagonal GGN makes R passes per support point; the exact Hessian one per parameter (P, taken as
+   * ~10⁵ for Conv-4 and ~2·10³ for the regression MLP). 0 for other methods and η = 0 (MAML's loss).
+   */
+  static long curvatureEstimate(RunConfig c) {
+    if (!"llama".equals(c.method())) {
+      return 0;
+    }
+    Map<String, String> hp = c.hp() == null ? Map.of() : c.hp();
+    double eta;
+    try {
+      eta = Double.parseDouble(hp.getOrDefault("eta", "1e-3"));
+    } catch (NumberFormatException e) {
+      return 0; // refused by the method's own check
+    }
+    if (eta == 0) {
+      return 0;
+    }
+    Datasets.Dataset d = c.datasetEntry();
+    long support = mul(c.ways(), c.shots());
+    long rank;
+    if ("mc".equals(hp.getOrDefault("fisher", "exact"))) {
+      try {
+        rank = Math.max(1, Long.parseLong(hp.getOrDefault("mc-samples", "1").strip()));
+      } catch (NumberFormatException e) {
+        return 0; // refused by the method's own check
+      }
+    } else {
+      rank = d.images() ? c.ways() : 1;
+    }
+    long passes = switch (hp.getOrDefault("curvature", "kfac")) {
+      case "diagonal-ggn" -> mul(rank, support);
+      case "exact-hessian" -> d.images() ? 112_005L : 1_761L;
+      default -> rank;
+    };
+    long perPass = d.images() ? mul(CURVATURE_PASS_IMAGE_BYTES, mul(d.inputShape())) / 784
+        : mul(POINT_TAPE_BYTES, Math.max(1, d.inputShape()[0]));
+    long perTask = d.images() ? mul(CURVATURE_TASK_IMAGE_BYTES, mul(d.inputShape())) / 784 : 0;
+    return mul(c.chunk(), add(perTask, mul(passes, support, perPass)));
   }
 
   /** Estimated peak bytes of an evaluation batch, with {@code samples} hypotheses per task (0: none). */

@@ -212,11 +212,33 @@ public final class Llama extends InnerLoopLearner {
    * {@link #defaultPredictivePrior} (displacement).
    */
   public static Llama classification(Model model, int innerSteps, double innerStepSize, double eta, double damping) {
+    return classification(model, LogLikelihood.categorical(model), innerSteps, innerStepSize, eta, damping);
+  }
+
+  /**
+   * {@link #classification} with the Monte-Carlo Fisher as the output curvature (Martens &amp; Grosse
+   * 2015 §5; {@link org.bml.inference.SampledCategorical}): S labels per support point drawn from
+   * the model's predictive, so K-FAC's G factors (or the diagonal GGN) take S recorded reverse passes
+   * per task instead of one per class — the exact factor's rank is the number of classes, 20
+   * passes through Conv-4 per task at 20 ways. An unbiased estimate of the exact curvature; for a
+   * fixed seed a deterministic function of φ̂, so the meta-loss stays a function of θ.
+   *
+   * @param samples S ≥ 1
+   * @param seed the seed of the sampled labels
+   */
+  public static Llama classificationMonteCarlo(Model model, int innerSteps, double innerStepSize, double eta,
+      double damping, int samples, long seed) {
+    return classification(model, LogLikelihood.categoricalMonteCarlo(model, samples, seed), innerSteps, innerStepSize,
+        eta, damping);
+  }
+
+  private static Llama classification(Model model, ModelLikelihood ll, int innerSteps, double innerStepSize, double eta,
+      double damping) {
     boolean factorable = model instanceof Mlp || model instanceof DenseNetwork || model instanceof Conv4
         || model instanceof ConvNetwork;
     Curvature c = factorable ? Curvature.KFAC : Curvature.DIAGONAL_GGN;
-    return new Llama(model, Likelihood.softmaxCrossEntropy(model), LogLikelihood.categorical(model), innerSteps,
-        innerStepSize, eta, damping, c).withPredictivePrior(defaultPredictivePrior(true));
+    return new Llama(model, Likelihood.softmaxCrossEntropy(model), ll, innerSteps, innerStepSize, eta, damping, c)
+        .withPredictivePrior(defaultPredictivePrior(true));
   }
 
   private static ModelLikelihood asKfacNetwork(ModelLikelihood ll) {

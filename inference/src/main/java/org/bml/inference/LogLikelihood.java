@@ -33,6 +33,15 @@ public interface LogLikelihood {
   }
 
   /**
+   * Classification as {@link #categorical}, whose curvature factor is the Monte-Carlo Fisher of
+   * {@link SampledCategorical} (S labels sampled from the model's predictive per point, Martens &amp;
+   * Grosse 2015 §5): S reverse passes per curvature instead of one per class.
+   */
+  static ModelLikelihood categoricalMonteCarlo(Model model, int samples, long seed) {
+    return new ModelLikelihood(model, new SampledCategorical(samples, seed));
+  }
+
+  /**
    * log p(D | φ) = −β · n · loss(φ) for a per-point mean loss (n points per task), i.e. a
    * Gibbs likelihood at inverse temperature β. This equals the log-likelihood up to an additive
    * constant when the loss is a negative log-likelihood per point divided by β: β = 1 for
