@@ -57,7 +57,7 @@ final class MamlRlCommand implements Callable<Integer> {
   /** Validation goals of the learning curve (their own seed, neither training nor test goals). */
   static final int VAL_GOALS = 10;
   /** The oracle's row and legend entry. */
-  static final String ORACLE = "oracle (goal as input, not adapted)";
+  static final String ORACLE = "oracle (goal as input)";
 
   @Spec
   CommandSpec spec;
@@ -196,8 +196,8 @@ final class MamlRlCommand implements Callable<Integer> {
       }
     }
     o.printf("MAML-RL, 2-D navigation: %d held-out goals, %d episodes x %d steps per goal and step, test step size %s, "
-        + "outer %s (mean return per episode ± 95%% CI over goals; higher is better)%n", testTasks, episodes, horizon,
-        fineTuneLr, outer);
+        + "outer %s (mean return per episode ± 95%% CI over goals; higher is better%s)%n", testTasks, episodes, horizon,
+        fineTuneLr, outer, oracle ? "; the oracle is not adapted, its row is flat" : "");
     StringBuilder head = new StringBuilder(String.format("%-38s", "policy"));
     for (int k = 0; k <= steps; k++) {
       head.append(String.format(" %18s", k + (k == 1 ? " step" : " steps")));

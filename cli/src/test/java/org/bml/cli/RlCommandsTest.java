@@ -47,6 +47,7 @@ class RlCommandsTest {
     assertEquals(0, r.exit(), r.toString());
     assertTrue(r.err().contains("MAML iteration 2/2") && r.err().contains("of ratios outside 1 ± 0.1")
         && r.err().contains("oracle iteration 2/2") && r.err().contains("outer ppo, 2 epochs, clip 0.1"), r.err());
+    assertTrue(r.out().contains("the oracle is not adapted"), r.out());
     for (String row : new String[] {"MAML ", "pretrained + fine-tuning", MamlRlCommand.ORACLE, "outer ppo"}) {
       assertTrue(r.out().contains(row), row + " missing:\n" + r.out());
     }
