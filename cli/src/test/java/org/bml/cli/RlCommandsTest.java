@@ -39,6 +39,31 @@ class RlCommandsTest {
   }
 
   @Test
+  void tinyPpoMamlRlRunWithTheOracle(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("rl");
+    CliRun.Result r = CliRun.run("maml-rl", "--outer", "ppo", "--outer-epochs", "2", "--clip-eps", "0.1", "--oracle",
+        "--iterations", "2", "--meta-batch", "2", "--episodes", "2", "--horizon", "3", "--hidden", "4",
+        "--test-tasks", "3", "--steps", "2", "--val-every", "1", "--out", out.toString());
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.err().contains("MAML iteration 2/2") && r.err().contains("of ratios outside 1 ± 0.1")
+        && r.err().contains("oracle iteration 2/2") && r.err().contains("outer ppo, 2 epochs, clip 0.1"), r.err());
+    assertTrue(r.out().contains("the oracle is not adapted"), r.out());
+    for (String row : new String[] {"MAML ", "pretrained + fine-tuning", MamlRlCommand.ORACLE, "outer ppo"}) {
+      assertTrue(r.out().contains(row), row + " missing:\n" + r.out());
+    }
+    List<String> csv = Files.readAllLines(out.resolve(MamlRlCommand.CSV));
+    assertEquals(1 + 3 * 3, csv.size(), "header and 3 goals x steps 0..2");
+    assertTrue(csv.get(0).endsWith(",return_oracle"), csv.get(0));
+    // The oracle is not adapted: its return is the same at every step of a goal.
+    for (int t = 0; t < 3; t++) {
+      String a = csv.get(1 + 3 * t);
+      String b = csv.get(3 + 3 * t);
+      assertEquals(a.substring(a.lastIndexOf(',')), b.substring(b.lastIndexOf(',')), "flat oracle row");
+    }
+    assertTrue(Files.size(out.resolve(MamlRlCommand.PLOT + ".png")) > 1000, "PNG written");
+  }
+
+  @Test
   void badMamlRlOptionsAreRefused(@TempDir Path tmp) {
     Path out = tmp.resolve("rl");
     String dir = out.toString();
@@ -54,6 +79,16 @@ class RlCommandsTest {
     BadInputTest.assertRefused(CliRun.run("maml-rl", "--clip-norm", "-1", "--out", dir),
         "--clip-norm must be finite and >= 0, got -1");
     BadInputTest.assertRefused(CliRun.run("maml-rl", "--val-every", "-2", "--out", dir), "--val-every");
+    BadInputTest.assertRefused(CliRun.run("maml-rl", "--outer", "trpo", "--out", dir),
+        "--outer must be adam or ppo, got trpo");
+    BadInputTest.assertRefused(CliRun.run("maml-rl", "--outer", "ppo", "--clip-eps", "0", "--out", dir),
+        "--clip-eps must be in (0, 1), got 0.0");
+    BadInputTest.assertRefused(CliRun.run("maml-rl", "--outer", "ppo", "--clip-eps", "1", "--out", dir),
+        "--clip-eps must be in (0, 1), got 1.0");
+    BadInputTest.assertRefused(CliRun.run("maml-rl", "--clip-eps", "-0.2", "--out", dir), "--clip-eps");
+    BadInputTest.assertRefused(CliRun.run("maml-rl", "--clip-eps", "NaN", "--out", dir), "--clip-eps");
+    BadInputTest.assertRefused(CliRun.run("maml-rl", "--outer", "ppo", "--outer-epochs", "0", "--out", dir),
+        "--outer-epochs");
     BadInputTest.assertRefused(CliRun.run("maml-rl", "--episodes", "100000", "--horizon", "1000", "--out", dir),
         "sizes too large");
     assertFalse(Files.exists(out), "nothing written on bad input");

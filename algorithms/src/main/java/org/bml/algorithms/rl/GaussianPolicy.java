@@ -15,7 +15,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A Gaussian policy π(a | s) = N(μ(s), diag σ²) with μ a ReLU MLP 2-h-…-2 and a state-independent
  * learned log σ ({@value #LOG_STD}), the MAML-RL policy. Pure: parameters are passed in, with or
- * without a leading task axis (one policy per task after adaptation).
+ * without a leading task axis (one policy per task after adaptation). The
+ * {@linkplain #goalConditioned goal-conditioned} variant sees the task's goal as two more inputs,
+ * μ(s, g): the "oracle" of Finn et al. 2017, Fig. 5; its rollouts store the states as [s, g].
  */
 public final class GaussianPolicy {
   /** Name of log σ, {@code [2]} (or {@code [T, 2]} per task). */
@@ -24,11 +26,22 @@ public final class GaussianPolicy {
 
   private final Mlp mean;
   private final double initialLogStd;
+  private final boolean goalInput;
 
   /** @param hidden hidden widths of μ (may be empty: a linear policy) */
   public GaussianPolicy(double initialLogStd, int... hidden) {
+    this(false, initialLogStd, hidden);
+  }
+
+  /** The oracle policy μ(s, g): the goal is an input (Finn et al. 2017, Fig. 5, "oracle"). */
+  public static GaussianPolicy goalConditioned(double initialLogStd, int... hidden) {
+    return new GaussianPolicy(true, initialLogStd, hidden);
+  }
+
+  private GaussianPolicy(boolean goalInput, double initialLogStd, int... hidden) {
+    this.goalInput = goalInput;
     int[] w = new int[hidden.length + 2];
-    w[0] = 2;
+    w[0] = goalInput ? 4 : 2;
     System.arraycopy(hidden, 0, w, 1, hidden.length);
     w[w.length - 1] = 2;
     for (int h : hidden) {
@@ -50,7 +63,12 @@ public final class GaussianPolicy {
     return Params.of(m);
   }
 
-  /** μ(s) {@code [T, M, 2]} for states {@code [T, M, 2]}. */
+  /** Whether the goal is an input (states [s, g], 4-d). */
+  public boolean goalConditioned() {
+    return goalInput;
+  }
+
+  /** μ(s) {@code [T, M, 2]} for states {@code [T, M, 2]} ({@code [T, M, 4]}, [s, g], goal-conditioned). */
   public Tensor mean(Params p, Tensor states) {
     return mean.forward(p.subset(mean.parameterShapes().keySet()), states);
   }
@@ -95,14 +113,19 @@ public final class GaussianPolicy {
       double[] sigma = Ops.exp(logStd(p)).value().castTo(DataType.DOUBLE).dup().data().asDouble();
       boolean perTask = sigma.length > 2;
       for (int h = 0; h < horizon; h++) {
-        double[] flat = new double[tasks * episodes * 2];
+        int width = goalInput ? 4 : 2;
+        double[] flat = new double[tasks * episodes * width];
         for (int t = 0, i = 0; t < tasks; t++) {
           for (int n = 0; n < episodes; n++) {
             flat[i++] = current[t][n][0];
             flat[i++] = current[t][n][1];
+            if (goalInput) {
+              flat[i++] = goals[t][0];
+              flat[i++] = goals[t][1];
+            }
           }
         }
-        double[] mu = mean(p, Tensor.constant(Nd4j.create(flat, new long[] {tasks, episodes, 2}, DataType.DOUBLE)
+        double[] mu = mean(p, Tensor.constant(Nd4j.create(flat, new long[] {tasks, episodes, width}, DataType.DOUBLE)
             .castTo(dtype))).value().castTo(DataType.DOUBLE).dup().data().asDouble();
         for (int t = 0; t < tasks; t++) {
           for (int n = 0; n < episodes; n++) {
@@ -111,7 +134,8 @@ public final class GaussianPolicy {
               act[d] = mu[(t * episodes + n) * 2 + d] + sigma[(perTask ? t : 0) * 2 + d] * rng.nextGaussian();
             }
             double[] next = PointNavigation.step(current[t][n], act);
-            s[t][n][h] = current[t][n];
+            s[t][n][h] = goalInput ? new double[] {current[t][n][0], current[t][n][1], goals[t][0], goals[t][1]}
+                : current[t][n];
             a[t][n][h] = act;
             r[t][n][h] = PointNavigation.reward(next, goals[t]);
             current[t][n] = next;

@@ -1,6 +1,7 @@
 package org.bml.algorithms.rl;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.GradMode;
@@ -20,8 +21,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  * then K fresh episodes with φ and the meta-loss L(φ) on them, differentiated through the inner
  * step (second order, as the paper's MAML) in θ. The paper's outer step is TRPO; here the
- * meta-gradient feeds the toolkit's {@link org.bml.core.optim.MetaOptimizer} (Adam), a vanilla
- * policy-gradient outer step — the stated difference. With {@code innerSteps = 0} the same loop is
+ * meta-gradient feeds the toolkit's {@link org.bml.core.optim.MetaOptimizer} (Adam), either as a
+ * vanilla policy-gradient outer step ({@link #metaLoss(Params, double[][], long)}) or, closer to a
+ * trust region, as several epochs of PPO's clipped surrogate on one batch of rollouts
+ * ({@link #collect}, {@link #clippedMetaLoss}; Schulman et al. 2017, as ProMP, Rothfuss et al.
+ * 2019, applies it to MAML). With {@code innerSteps = 0} the same loop is
  * the "pretrained" baseline of the paper's figure: one policy trained on all tasks, then
  * fine-tuned with the same inner step at test time.
  */
@@ -97,27 +101,37 @@ public final class MamlRl {
 
   /** The per-task REINFORCE surrogate {@code [T]} of a batch with given advantages {@code [T][N][H]}. */
   public Tensor surrogate(Params p, Trajectories batch, double[][][] advantages) {
+    Tensor[] c = constants(batch, advantages, p.get(GaussianPolicy.LOG_STD).dtype());
+    return Ops.neg(Ops.mean(Ops.mul(policy.logProb(p, c[0], c[1]), c[2]), false, 1));
+  }
+
+  /**
+   * States {@code [T, M, d]}, actions {@code [T, M, 2]} and advantages {@code [T, M]} of a batch as
+   * constants, M = N·H in episode-major order (the order of {@link MetaBatch#oldLogProb}).
+   */
+  private static Tensor[] constants(Trajectories batch, double[][][] advantages, DataType dtype) {
     int tasks = batch.tasks();
     int m = batch.episodes() * batch.horizon();
-    double[] s = new double[tasks * m * 2];
+    int d = batch.states()[0][0][0].length; // 2, or 4 with the goal appended (the oracle's input)
+    double[] s = new double[tasks * m * d];
     double[] a = new double[tasks * m * 2];
     double[] w = new double[tasks * m];
-    for (int t = 0, i = 0, j = 0; t < tasks; t++) {
+    for (int t = 0, i = 0, j = 0, q = 0; t < tasks; t++) {
       for (int n = 0; n < batch.episodes(); n++) {
         for (int h = 0; h < batch.horizon(); h++, j++) {
-          s[i] = batch.states()[t][n][h][0];
+          for (int k = 0; k < d; k++) {
+            s[q++] = batch.states()[t][n][h][k];
+          }
           a[i++] = batch.actions()[t][n][h][0];
-          s[i] = batch.states()[t][n][h][1];
           a[i++] = batch.actions()[t][n][h][1];
           w[j] = advantages[t][n][h];
         }
       }
     }
-    DataType dtype = p.get(GaussianPolicy.LOG_STD).dtype();
-    Tensor st = Tensor.constant(Nd4j.create(s, new long[] {tasks, m, 2}, DataType.DOUBLE).castTo(dtype));
+    Tensor st = Tensor.constant(Nd4j.create(s, new long[] {tasks, m, d}, DataType.DOUBLE).castTo(dtype));
     Tensor at = Tensor.constant(Nd4j.create(a, new long[] {tasks, m, 2}, DataType.DOUBLE).castTo(dtype));
     Tensor wt = Tensor.constant(Nd4j.create(w, new long[] {tasks, m}, DataType.DOUBLE).castTo(dtype));
-    return Ops.neg(Ops.mean(Ops.mul(policy.logProb(p, st, at), wt), false, 1));
+    return new Tensor[] {st, at, wt};
   }
 
   /**
@@ -147,6 +161,150 @@ public final class MamlRl {
     Params phi = adapt(theta, goals, config.innerSteps(), seed, true);
     Trajectories post = policy.rollout(phi, goals, config.episodes(), config.horizon(), seed * 31 + 1_000_003L);
     return Ops.mean(surrogate(phi, post, advantages(post)), false);
+  }
+
+  /**
+   * The rollouts of one meta-iteration, collected once with θ_old and reused by every outer epoch
+   * of the clipped objective (Rothfuss et al., "ProMP: Proximal Meta-Policy Search", ICLR 2019):
+   * per inner step the batch and its advantages, the post-update batch collected with
+   * φ_old = φ(θ_old), its advantages, and log π_{φ_old}(a | s) of its actions.
+   *
+   * @param inner {@code innerSteps} batches, one per inner step
+   * @param innerAdvantages their advantages {@code [T][N][H]}
+   * @param post the post-update batch
+   * @param postAdvantages its advantages {@code [T][N][H]}
+   * @param oldLogProb log π_{φ_old}(a_t | s_t) of the post-update batch, {@code [T][N·H]} (episode-major)
+   */
+  public record MetaBatch(List<Trajectories> inner, List<double[][][]> innerAdvantages, Trajectories post,
+      double[][][] postAdvantages, double[][] oldLogProb) {
+    public MetaBatch {
+      if (inner.size() != innerAdvantages.size() || oldLogProb.length != post.tasks()
+          || oldLogProb[0].length != post.episodes() * post.horizon()) {
+        throw new IllegalArgumentException("MamlRl.MetaBatch: " + inner.size() + " inner batches with "
+            + innerAdvantages.size() + " advantage arrays, or old log-probabilities not [T][N·H]");
+      }
+    }
+  }
+
+  /**
+   * Rolls out θ_old = {@code theta} (values only) and its adaptation, with the rollout seeds of
+   * {@link #metaLoss(Params, double[][], long)}, so that {@link #metaLoss(Params, MetaBatch)} on the
+   * result is that meta-loss.
+   */
+  public MetaBatch collect(Params theta, double[][] goals, long seed) {
+    List<Trajectories> inner = new ArrayList<>();
+    List<double[][][]> innerAdv = new ArrayList<>();
+    Params phi = theta.detach().asVariables().expand(goals.length);
+    for (int k = 0; k < config.innerSteps(); k++) {
+      Trajectories batch = policy.rollout(phi, goals, config.episodes(), config.horizon(), seed * 31 + k);
+      double[][][] adv = advantages(batch);
+      inner.add(batch);
+      innerAdv.add(adv);
+      Tensor loss = Ops.sum(surrogate(phi, batch, adv), false);
+      List<Tensor> g = Autodiff.grad(List.of(loss), null, phi.tensors(), false, true);
+      List<Tensor> next = new ArrayList<>(g.size());
+      try (GradMode.Scope ng = GradMode.noGrad()) {
+        for (int i = 0; i < g.size(); i++) {
+          next.add(Ops.sub(phi.tensors().get(i), Ops.mulScalar(g.get(i), config.innerLr())).asVariable());
+        }
+      }
+      phi = Params.of(phi.names(), next);
+    }
+    Trajectories post = policy.rollout(phi, goals, config.episodes(), config.horizon(), seed * 31 + 1_000_003L);
+    double[][][] postAdv = advantages(post);
+    double[][] old = new double[goals.length][];
+    try (GradMode.Scope ng = GradMode.noGrad()) {
+      Tensor[] c = constants(post, postAdv, phi.get(GaussianPolicy.LOG_STD).dtype());
+      double[] flat = policy.logProb(phi, c[0], c[1]).value().castTo(DataType.DOUBLE).dup().data().asDouble();
+      int m = post.episodes() * post.horizon();
+      for (int t = 0; t < goals.length; t++) {
+        old[t] = Arrays.copyOfRange(flat, t * m, (t + 1) * m);
+      }
+    }
+    return new MetaBatch(inner, innerAdv, post, postAdv, old);
+  }
+
+  /** φ(θ) from the stored inner batches of {@code b}, differentiable in θ (second order). */
+  public Params adapt(Params theta, MetaBatch b) {
+    Params phi = theta.expand(b.post().tasks());
+    for (int k = 0; k < b.inner().size(); k++) {
+      Tensor loss = Ops.sum(surrogate(phi, b.inner().get(k), b.innerAdvantages().get(k)), false);
+      List<Tensor> g = Autodiff.grad(List.of(loss), null, phi.tensors(), true, true);
+      List<Tensor> next = new ArrayList<>(g.size());
+      for (int i = 0; i < g.size(); i++) {
+        next.add(Ops.sub(phi.tensors().get(i), Ops.mulScalar(g.get(i), config.innerLr())));
+      }
+      phi = Params.of(phi.names(), next);
+    }
+    return phi;
+  }
+
+  /** The policy-gradient meta-loss on stored rollouts: mean over tasks of L(φ(θ)) on the post batch. */
+  public Tensor metaLoss(Params theta, MetaBatch b) {
+    return Ops.mean(surrogate(adapt(theta, b), b.post(), b.postAdvantages()), false);
+  }
+
+  /**
+   * The clipped-surrogate meta-loss (Schulman et al. 2017, PPO, eq. 7; applied to MAML's
+   * post-adaptation objective as in ProMP, Rothfuss et al. 2019): with the ratio
+   * r = π_{φ(θ)}(a | s) / π_{φ_old}(a | s) on the post-update batch,
+   * <pre>
+   *   L^CLIP(θ) = −mean_tasks mean_t min(r_t A_t, clip(r_t, 1 − ε, 1 + ε) A_t)
+   * </pre>
+   * φ(θ) differentiated through the inner step. At θ = θ_old (r = 1) its gradient is that of
+   * {@link #metaLoss(Params, MetaBatch)}; where the clipped term is the smaller one (r above 1 + ε
+   * with A &gt; 0, below 1 − ε with A &lt; 0) the sample contributes a constant, so no gradient.
+   */
+  public Tensor clippedMetaLoss(Params theta, MetaBatch b, double clipEps) {
+    if (!(clipEps > 0 && clipEps < 1)) {
+      throw new IllegalArgumentException("MamlRl.clippedMetaLoss: clip epsilon must be in (0, 1), got " + clipEps);
+    }
+    Params phi = adapt(theta, b);
+    DataType dtype = phi.get(GaussianPolicy.LOG_STD).dtype();
+    Tensor[] c = constants(b.post(), b.postAdvantages(), dtype);
+    int tasks = b.post().tasks();
+    int m = b.oldLogProb()[0].length;
+    Tensor ratio = ratio(phi, b, c);
+    double[] r = ratio.value().castTo(DataType.DOUBLE).dup().data().asDouble();
+    double[] w = c[2].value().castTo(DataType.DOUBLE).dup().data().asDouble();
+    double[] keep = new double[r.length];
+    double[] clipped = new double[r.length];
+    for (int i = 0; i < r.length; i++) {
+      double rc = Math.max(1 - clipEps, Math.min(1 + clipEps, r[i]));
+      // min(r A, clip(r) A): the unclipped term unless the clipped one is strictly smaller.
+      keep[i] = rc * w[i] < r[i] * w[i] ? 0 : 1;
+      clipped[i] = rc * w[i];
+    }
+    Tensor clippedT = Tensor.constant(Nd4j.create(clipped, new long[] {tasks, m}, DataType.DOUBLE).castTo(dtype));
+    Tensor per = Ops.where(Nd4j.create(keep, new long[] {tasks, m}, DataType.DOUBLE), Ops.mul(ratio, c[2]), clippedT);
+    return Ops.mean(Ops.neg(Ops.mean(per, false, 1)), false);
+  }
+
+  /** r = π_φ(a | s) / π_{φ_old}(a | s) on the post batch, {@code [T, M]}, differentiable in φ. */
+  private Tensor ratio(Params phi, MetaBatch b, Tensor[] c) {
+    int tasks = b.post().tasks();
+    int m = b.oldLogProb()[0].length;
+    double[] old = new double[tasks * m];
+    for (int t = 0; t < tasks; t++) {
+      System.arraycopy(b.oldLogProb()[t], 0, old, t * m, m);
+    }
+    DataType dtype = phi.get(GaussianPolicy.LOG_STD).dtype();
+    Tensor oldT = Tensor.constant(Nd4j.create(old, new long[] {tasks, m}, DataType.DOUBLE).castTo(dtype));
+    return Ops.exp(Ops.sub(policy.logProb(phi, c[0], c[1]), oldT));
+  }
+
+  /** The likelihood ratios of {@link #clippedMetaLoss} at θ, {@code [T][N·H]} (values only). */
+  public double[][] ratios(Params theta, MetaBatch b) {
+    // The inner step needs its gradient, so this runs on a tape (of fresh leaves) and keeps values only.
+    Params phi = adapt(theta.detach().asVariables(), b);
+    Tensor[] c = constants(b.post(), b.postAdvantages(), phi.get(GaussianPolicy.LOG_STD).dtype());
+    double[] flat = ratio(phi, b, c).value().castTo(DataType.DOUBLE).dup().data().asDouble();
+    int m = b.oldLogProb()[0].length;
+    double[][] out = new double[b.post().tasks()][];
+    for (int t = 0; t < out.length; t++) {
+      out[t] = Arrays.copyOfRange(flat, t * m, (t + 1) * m);
+    }
+    return out;
   }
 
   /**

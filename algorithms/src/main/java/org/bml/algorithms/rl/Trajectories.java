@@ -4,7 +4,7 @@ package org.bml.algorithms.rl;
  * A batch of rollouts, {@code T} tasks × {@code N} episodes × {@code H} steps: states s_t (before
  * the action), actions a_t (unclipped, as sampled from the policy) and rewards r_t.
  *
- * @param states {@code [T][N][H][2]}
+ * @param states {@code [T][N][H][2]} ({@code [T][N][H][4]}, [s, g], for a goal-conditioned policy)
  * @param actions {@code [T][N][H][2]}
  * @param rewards {@code [T][N][H]}
  */
