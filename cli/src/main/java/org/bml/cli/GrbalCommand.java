@@ -66,6 +66,13 @@ final class GrbalCommand implements Callable<Integer> {
   int candidates = 200;
   @Option(names = "--horizon", paramLabel = "H", description = "MPC horizon (default ${DEFAULT-VALUE})")
   int horizon = 15;
+  @Option(names = "--planner", paramLabel = "KIND",
+      description = "MPC planner: random (random shooting, the paper's) or cem (cross-entropy method) (default ${DEFAULT-VALUE})")
+  String planner = "random";
+  @Option(names = "--cem-iterations", paramLabel = "I", description = "CEM rounds per step (default ${DEFAULT-VALUE})")
+  int cemIterations = 4;
+  @Option(names = "--elites", paramLabel = "E", description = "CEM elite sequences per round (default ${DEFAULT-VALUE})")
+  int elites = 20;
   @Option(names = "--episode-steps", paramLabel = "N", description = "steps per test episode (default ${DEFAULT-VALUE})")
   int episodeSteps = 100;
   @Option(names = "--seed", paramLabel = "S", description = "random seed (default ${DEFAULT-VALUE})")
@@ -85,6 +92,14 @@ final class GrbalCommand implements Callable<Integer> {
     RunConfig.atLeast("--candidates", candidates, 1);
     RunConfig.atLeast("--horizon", horizon, 1);
     RunConfig.atLeast("--episode-steps", episodeSteps, 1);
+    if (!planner.equals("random") && !planner.equals("cem")) {
+      throw new BadInputException("--planner must be random or cem, got '" + planner + "'");
+    }
+    RunConfig.atLeast("--cem-iterations", cemIterations, 1);
+    RunConfig.atLeast("--elites", elites, 1);
+    if (planner.equals("cem") && elites > candidates) {
+      throw new BadInputException("--elites " + elites + " is more than --candidates " + candidates);
+    }
     if (!(innerLr >= 0) || !Double.isFinite(innerLr)) {
       throw new BadInputException("--inner-lr must be finite and >= 0, got " + innerLr);
     }
@@ -114,7 +129,8 @@ final class GrbalCommand implements Callable<Integer> {
     err.printf("grbal: trained both models (%d iterations x %d segments) in %.1f s; final losses: meta %.5f, plain %.5f%n",
         iterations, metaBatch, (System.nanoTime() - t0) / 1e9, tail(metaLosses), tail(plainLosses));
     err.flush();
-    Grbal.Mpc mpc = new Grbal.Mpc(candidates, horizon, episodeSteps);
+    Grbal.Mpc mpc = planner.equals("cem") ? new Grbal.Mpc(candidates, horizon, episodeSteps, cemIterations, elites)
+        : new Grbal.Mpc(candidates, horizon, episodeSteps);
     String[] names = {"GrBAL (adapted every step)", "GrBAL meta-model, not adapted", "non-adaptive model",
         "true dynamics"};
     double[][] returns = new double[4][testTasks];
@@ -140,8 +156,10 @@ final class GrbalCommand implements Callable<Integer> {
           d.mass(), d.length(), d.friction(), returns[0][t], returns[1][t], returns[2][t], returns[3][t]);
       err.flush();
     }
-    o.printf("GrBAL on the pendulum: %d held-out tasks, %d-step episodes, MPC %d x %d (mean ± 95%% CI over tasks)%n",
-        testTasks, episodeSteps, candidates, horizon);
+    String plannerText = planner.equals("cem") ? String.format("CEM %d rounds x %d sequences x %d steps, %d elites",
+        cemIterations, candidates, horizon, elites) : String.format("random shooting %d x %d", candidates, horizon);
+    o.printf("GrBAL on the pendulum: %d held-out tasks, %d-step episodes, MPC %s (mean ± 95%% CI over tasks)%n",
+        testTasks, episodeSteps, plannerText);
     o.printf("%-32s %20s %26s%n", "controller", "return", "one-step prediction MSE");
     for (int i = 0; i < 4; i++) {
       double[] r = meanCi(returns[i]);

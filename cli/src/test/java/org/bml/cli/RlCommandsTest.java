@@ -113,6 +113,18 @@ class RlCommandsTest {
   }
 
   @Test
+  void tinyGrbalRunWithTheCrossEntropyPlanner(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("grbal-cem");
+    CliRun.Result r = CliRun.run("grbal", "--train-tasks", "2", "--rollout-steps", "8", "--iterations", "2",
+        "--meta-batch", "2", "--past", "2", "--future", "2", "--hidden", "4", "--test-tasks", "2", "--candidates", "6",
+        "--horizon", "2", "--episode-steps", "3", "--planner", "cem", "--cem-iterations", "2", "--elites", "2",
+        "--out", out.toString());
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.out().contains("MPC CEM 2 rounds x 6 sequences x 2 steps, 2 elites"), r.out());
+    assertEquals(3, Files.readAllLines(out.resolve("grbal.csv")).size(), "header and 2 tasks");
+  }
+
+  @Test
   void badGrbalOptionsAreRefused(@TempDir Path tmp) throws Exception {
     Path out = tmp.resolve("grbal");
     String dir = out.toString();
@@ -124,6 +136,12 @@ class RlCommandsTest {
         "--inner-lr must be finite and >= 0, got -1");
     BadInputTest.assertRefused(CliRun.run("grbal", "--outer-lr", "0", "--out", dir), "--outer-lr");
     BadInputTest.assertRefused(CliRun.run("grbal", "--hidden", "0", "--out", dir), "--hidden");
+    BadInputTest.assertRefused(CliRun.run("grbal", "--planner", "ilqr", "--out", dir),
+        "--planner must be random or cem, got 'ilqr'");
+    BadInputTest.assertRefused(CliRun.run("grbal", "--planner", "cem", "--cem-iterations", "0", "--out", dir),
+        "--cem-iterations");
+    BadInputTest.assertRefused(CliRun.run("grbal", "--planner", "cem", "--candidates", "10", "--elites", "11",
+        "--out", dir), "--elites 11 is more than --candidates 10");
     assertFalse(Files.exists(out), "nothing written on bad input");
     Path file = Files.writeString(tmp.resolve("afile"), "keep");
     BadInputTest.assertRefused(CliRun.run("grbal", "--iterations", "1", "--out", file.toString()),

@@ -207,12 +207,27 @@ public final class Grbal {
     return opt.params().detach();
   }
 
-  /** Random-shooting MPC settings. */
-  public record Mpc(int candidates, int horizon, int episodeSteps) {
+  /**
+   * MPC settings: with {@code cemIterations = 0} random shooting (the paper's controller: the best of
+   * {@code candidates} uniform action sequences); with {@code cemIterations = I > 0} the cross-entropy
+   * method (Rubinstein 1999; the planner of Nagabandi et al.'s later PETS/PDDM line): I rounds of
+   * {@code candidates} Gaussian sequences, each round refitting the per-step mean and standard deviation
+   * to the best {@code elites}, then acting with the final mean's first action.
+   */
+  public record Mpc(int candidates, int horizon, int episodeSteps, int cemIterations, int elites) {
+    /** Random shooting. */
+    public Mpc(int candidates, int horizon, int episodeSteps) {
+      this(candidates, horizon, episodeSteps, 0, 1);
+    }
+
     public Mpc {
       if (candidates < 1 || horizon < 1 || episodeSteps < 1) {
         throw new IllegalArgumentException("Grbal MPC: candidates, horizon and steps must be >= 1, got " + candidates
             + ", " + horizon + ", " + episodeSteps);
+      }
+      if (cemIterations < 0 || elites < 1 || elites > candidates) {
+        throw new IllegalArgumentException("Grbal MPC: CEM iterations must be >= 0 and elites in [1, candidates = "
+            + candidates + "], got " + cemIterations + " and " + elites);
       }
     }
   }
@@ -291,6 +306,60 @@ public final class Grbal {
   }
 
   private static double plan(StepModel model, double[] s0, Mpc mpc, SplittableRandom rng) {
+    return mpc.cemIterations() == 0 ? randomShooting(model, s0, mpc, rng) : crossEntropy(model, s0, mpc, rng);
+  }
+
+  // The return of one action sequence under the model from s0.
+  private static double sequenceReturn(StepModel model, double[] s0, double[] u) {
+    double[] s = s0.clone();
+    double total = 0;
+    for (double ui : u) {
+      double[] delta = model.delta(s, ui);
+      s = new double[] {s[0] + delta[0], s[1] + delta[1]};
+      total += Pendulum.reward(s, ui);
+    }
+    return total;
+  }
+
+  // CEM from N(0, (MAX_TORQUE/2)²) per step, actions clipped to the torque limit; ties keep the earlier candidate.
+  private static double crossEntropy(StepModel model, double[] s0, Mpc mpc, SplittableRandom rng) {
+    int h = mpc.horizon();
+    int n = mpc.candidates();
+    double[] mean = new double[h];
+    double[] std = new double[h];
+    java.util.Arrays.fill(std, Pendulum.MAX_TORQUE / 2);
+    double[][] u = new double[n][h];
+    double[] score = new double[n];
+    Integer[] order = new Integer[n];
+    for (int it = 0; it < mpc.cemIterations(); it++) {
+      for (int c = 0; c < n; c++) {
+        for (int k = 0; k < h; k++) {
+          u[c][k] = Math.max(-Pendulum.MAX_TORQUE, Math.min(Pendulum.MAX_TORQUE, mean[k] + std[k] * rng.nextGaussian()));
+        }
+        score[c] = sequenceReturn(model, s0, u[c]);
+        order[c] = c;
+      }
+      java.util.Arrays.sort(order, (x, y) -> Double.compare(score[y], score[x]));
+      int e = mpc.elites();
+      for (int k = 0; k < h; k++) {
+        double m = 0;
+        for (int j = 0; j < e; j++) {
+          m += u[order[j]][k];
+        }
+        m /= e;
+        double v = 0;
+        for (int j = 0; j < e; j++) {
+          double dlt = u[order[j]][k] - m;
+          v += dlt * dlt;
+        }
+        mean[k] = m;
+        std[k] = Math.sqrt(v / e);
+      }
+    }
+    return mean[0];
+  }
+
+  private static double randomShooting(StepModel model, double[] s0, Mpc mpc, SplittableRandom rng) {
     double best = Double.NEGATIVE_INFINITY;
     double first = 0;
     for (int c = 0; c < mpc.candidates(); c++) {
