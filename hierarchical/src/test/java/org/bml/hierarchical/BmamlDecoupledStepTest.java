@@ -93,11 +93,7 @@ class BmamlDecoupledStepTest {
     Data support = regression(41, 2, 5, 1, 1);
     Data query = regression(43, 2, 5, 1, 1);
     Params meta = b.initialize(7, DataType.DOUBLE);
-    List<String> names = meta.names();
-    Tensor leader = b.leader(b.taskPosterior(meta, support, 1), support, query);
-    double err = GradientCheck.gradientError(
-        vars -> b.chaserLoss(b.taskPosterior(Params.of(names, vars), support, 1), leader), values(meta.tensors()),
-        1e-6);
+    double err = BmamlTestData.chaserGradientError(b, meta, support, query);
     assertTrue(err <= 1e-7, "decoupled chaser gradient vs central differences: rel err " + err);
   }
 
@@ -136,11 +132,7 @@ class BmamlDecoupledStepTest {
     Data query = regression(43, 2, 5, 1, 1);
     Params meta = b.initialize(7, DataType.DOUBLE).with(Bmaml.LOG_WEIGHT_STEP,
         Tensor.variable(org.nd4j.linalg.factory.Nd4j.createFromArray(0.4)));
-    List<String> names = meta.names();
-    Tensor leader = b.leader(meta, b.taskPosterior(meta, support, 1), support, query);
-    double err = GradientCheck.gradientError(
-        vars -> b.chaserLoss(b.taskPosterior(Params.of(names, vars), support, 1), leader), values(meta.tensors()),
-        1e-6);
+    double err = BmamlTestData.chaserGradientError(b, meta, support, query);
     assertTrue(err <= 1e-7, "learned-step chaser gradient vs central differences: rel err " + err);
     // s does reach the loss (a gradient that can be checked, not an unused parameter).
     Tensor s = meta.get(Bmaml.LOG_WEIGHT_STEP);

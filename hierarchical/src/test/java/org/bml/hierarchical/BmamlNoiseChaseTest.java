@@ -75,11 +75,7 @@ class BmamlNoiseChaseTest {
     Data support = regression(41, 2, 5, 1, 1);
     Data query = regression(43, 2, 5, 1, 1);
     Params meta = b.initialize(7, DataType.DOUBLE);
-    List<String> names = meta.names();
-    Tensor leader = b.leader(b.taskPosterior(meta, support, 1), support, query);
-    double err = GradientCheck.gradientError(
-        vars -> b.chaserLoss(b.taskPosterior(Params.of(names, vars), support, 1), leader), values(meta.tensors()),
-        1e-6);
+    double err = BmamlTestData.chaserGradientError(b, meta, support, query);
     assertTrue(err <= 1e-7, "chased-noise chaser gradient vs central differences: rel err " + err);
   }
 

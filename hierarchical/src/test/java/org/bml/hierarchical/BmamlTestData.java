@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.bml.core.autodiff.Autodiff;
 import org.bml.core.autodiff.Tensor;
 import org.bml.core.check.GradientCheck;
+import org.bml.core.model.Params;
 import org.bml.inference.Data;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -22,6 +23,18 @@ final class BmamlTestData {
   /** A double in [lo, hi) drawn from the seed (for hyperparameters of a try). */
   static double between(long seed, double lo, double hi) {
     return lo + (hi - lo) * new SplittableRandom(seed * 31 + 17).nextDouble();
+  }
+
+  /**
+   * The relative error of the chaser loss's meta-gradient (one SVGD step, the leader held constant) against
+   * central differences (ε = 1e-6) at meta.
+   */
+  static double chaserGradientError(Bmaml b, Params meta, Data support, Data query) {
+    List<String> names = meta.names();
+    Tensor leader = b.leader(meta, b.taskPosterior(meta, support, 1), support, query);
+    return GradientCheck.gradientError(
+        vars -> b.chaserLoss(b.taskPosterior(Params.of(names, vars), support, 1), leader),
+        values(meta.tensors()), 1e-6);
   }
 
   static List<INDArray> grad(Tensor loss, List<Tensor> wrt) {

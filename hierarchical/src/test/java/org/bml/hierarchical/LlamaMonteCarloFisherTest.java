@@ -88,22 +88,7 @@ class LlamaMonteCarloFisherTest {
     assertTrue(Double.isFinite(loss.item()));
     List<INDArray> g = LlamaTest.grad(loss, theta.tensors());
     Function<List<Tensor>, Tensor> f = xs -> llama.metaLoss(Params.of(theta.names(), xs), support, query);
-    double eps = 1e-6;
-    for (int dir = 0; dir < 3; dir++) {
-      double analytic = 0;
-      List<Tensor> plus = new ArrayList<>();
-      List<Tensor> minus = new ArrayList<>();
-      for (int i = 0; i < g.size(); i++) {
-        INDArray at = theta.tensors().get(i).value();
-        INDArray v = GradientCheck.uniform(50L + 13L * dir + i, -1, 1, at.shape());
-        analytic += g.get(i).mul(v).sumNumber().doubleValue();
-        plus.add(Tensor.constant(at.add(v.mul(eps))));
-        minus.add(Tensor.constant(at.sub(v.mul(eps))));
-      }
-      double numeric = (f.apply(plus).item() - f.apply(minus).item()) / (2 * eps);
-      double rel = Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric));
-      assertTrue(rel < 1e-6, "direction " + dir + ": analytic " + analytic + ", numeric " + numeric + ", rel " + rel);
-    }
+    LlamaTest.assertDirectionalDerivatives(f, theta, g);
     double exact = Llama.classification(conv, 1, 0.1, 0.5, 0.1).metaLoss(theta, support, query).item();
     assertTrue(Math.abs(loss.item() - exact) > 1e-9 * Math.abs(exact), "Monte-Carlo and exact meta-loss coincide");
   }

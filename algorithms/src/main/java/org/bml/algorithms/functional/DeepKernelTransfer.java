@@ -1,9 +1,6 @@
 package org.bml.algorithms.functional;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.bml.algorithms.Hyper;
 import org.bml.algorithms.MetaLearner;
 import org.bml.algorithms.predictive.GaussianOutputs;
 import org.bml.core.autodiff.Cholesky;
@@ -15,7 +12,6 @@ import org.bml.core.model.Model;
 import org.bml.core.model.Params;
 import org.bml.inference.Data;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Deep kernel transfer (DKT; Patacchiola, Turner, Crowley, O'Boyle &amp; Storkey, "Bayesian
@@ -50,11 +46,8 @@ public final class DeepKernelTransfer implements MetaLearner, GaussianOutputs {
   static final String SUPPORT_Y = "gp.support_y";
   private static final double LOG_2PI = Math.log(2 * Math.PI);
 
-  private final Model features;
   private final Kernel kernel;
-  private final double noiseVariance;
-  private final double outputscale;
-  private final double lengthscale;
+  private final DeepKernel gp;
 
   /**
    * @param features φ, any pure model mapping {@code [T, n, d]} to {@code [T, n, p]}
@@ -67,14 +60,9 @@ public final class DeepKernelTransfer implements MetaLearner, GaussianOutputs {
     if (features == null || kernel == null) {
       throw new IllegalArgumentException("DeepKernelTransfer: feature model and kernel must be given");
     }
-    Hyper.positive("DeepKernelTransfer", "noise variance", noiseVariance);
-    Hyper.positive("DeepKernelTransfer", "output scale", outputscale);
-    Hyper.positive("DeepKernelTransfer", "length scale", lengthscale);
-    this.features = features;
     this.kernel = kernel;
-    this.noiseVariance = noiseVariance;
-    this.outputscale = outputscale;
-    this.lengthscale = lengthscale;
+    this.gp = new DeepKernel("DeepKernelTransfer", features,
+        kernel == Kernel.LINEAR ? DeepKernel.Kind.LINEAR : DeepKernel.Kind.RBF, noiseVariance, outputscale, lengthscale);
   }
 
   public Kernel kernel() {
@@ -83,43 +71,20 @@ public final class DeepKernelTransfer implements MetaLearner, GaussianOutputs {
 
   @Override
   public Params initialize(long seed, DataType dtype) {
-    Map<String, Tensor> m = new LinkedHashMap<>();
-    features.init(seed, dtype).entries().forEach(e -> m.put(FEATURES + e.getKey(), e.getValue()));
-    m.put(LOG_OUTPUTSCALE, scalar(Math.log(outputscale), dtype, LOG_OUTPUTSCALE));
-    if (kernel == Kernel.RBF) {
-      m.put(LOG_LENGTHSCALE, scalar(Math.log(lengthscale), dtype, LOG_LENGTHSCALE));
-    }
-    m.put(LOG_NOISE, scalar(Math.log(noiseVariance), dtype, LOG_NOISE));
-    return Params.of(m);
-  }
-
-  private static Tensor scalar(double v, DataType dtype, String name) {
-    return Tensor.variable(Nd4j.createFromArray(v).castTo(dtype), name);
+    return gp.initialize(seed, dtype);
   }
 
   private Tensor phi(Params meta, Tensor x) {
-    Params p = Parts.part(meta, FEATURES);
-    Tensor f = features.forward(p, x);
-    if (f.rank() != 3 || f.size(0) != x.size(0) || f.size(1) != x.size(1)) {
-      throw new IllegalStateException("DeepKernelTransfer: features must map [T, n, ...] to [T, n, p], got "
-          + java.util.Arrays.toString(f.shape()));
-    }
-    return f;
+    return gp.features(meta, x);
   }
 
-  /** κ(U, V) {@code [T, n, m]} for features U {@code [T, n, p]}, V {@code [T, m, p]}. */
   private Tensor kernel(Params meta, Tensor u, Tensor v) {
-    Tensor s2 = Ops.exp(meta.get(LOG_OUTPUTSCALE));
-    if (kernel == Kernel.LINEAR) {
-      return Ops.mul(Ops.matmul(u, v, false, true), s2);
-    }
-    Tensor inv2l2 = Ops.mulScalar(Ops.exp(Ops.mulScalar(meta.get(LOG_LENGTHSCALE), -2)), 0.5);
-    return Ops.mul(Ops.exp(Ops.neg(Ops.mul(Ops.squaredDistances(u, v), inv2l2))), s2);
+    return gp.kernel(meta, u, v);
   }
 
   /** κ(u, u) per point {@code [T, m, 1]}. */
   private Tensor kernelDiagonal(Params meta, Tensor u) {
-    Tensor s2 = Ops.exp(meta.get(LOG_OUTPUTSCALE));
+    Tensor s2 = gp.outputscale(meta);
     if (kernel == Kernel.LINEAR) {
       return Ops.mul(Ops.sum(Ops.square(u), true, 2), s2);
     }
@@ -127,14 +92,12 @@ public final class DeepKernelTransfer implements MetaLearner, GaussianOutputs {
   }
 
   private Tensor noise(Params meta) {
-    return Ops.exp(meta.get(LOG_NOISE));
+    return gp.noise(meta);
   }
 
   /** Cholesky factor of k(X, X) + σ² I, {@code [T, n, n]}. */
   private Tensor gramFactor(Params meta, Tensor f) {
-    long n = f.size(1);
-    Tensor eye = Tensor.constant(Nd4j.eye(n).castTo(f.dtype()));
-    return Cholesky.factor(Ops.add(kernel(meta, f, f), Ops.mul(eye, noise(meta))));
+    return gp.gramFactor(meta, f);
   }
 
   private static void checkData(String where, Data d) {

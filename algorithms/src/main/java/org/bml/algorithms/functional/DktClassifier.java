@@ -1,9 +1,7 @@
 package org.bml.algorithms.functional;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.bml.algorithms.Hyper;
 import org.bml.algorithms.MetaLearner;
 import org.bml.core.autodiff.Cholesky;
@@ -15,7 +13,6 @@ import org.bml.core.model.Model;
 import org.bml.core.model.Params;
 import org.bml.inference.Data;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Deep kernel transfer for few-shot classification (Patacchiola, Turner, Crowley, O'Boyle &amp;
@@ -56,13 +53,9 @@ public final class DktClassifier implements MetaLearner {
   static final String SUPPORT_X = "gp.support_x";
   static final String SUPPORT_Y = "gp.support_y";
   private static final double LOG_2PI = Math.log(2 * Math.PI);
-  private static final double COSINE_EPS = 1e-8;
 
-  private final Model features;
   private final Kernel kernel;
-  private final double noiseVariance;
-  private final double outputscale;
-  private final double lengthscale;
+  private final DeepKernel gp;
   private final double temperature;
 
   /**
@@ -74,11 +67,9 @@ public final class DktClassifier implements MetaLearner {
    */
   public DktClassifier(Model features, Kernel kernel, double noiseVariance, double outputscale, double lengthscale,
       double temperature) {
-    this.features = Hyper.nonNull("DktClassifier", "feature model", features);
     this.kernel = Hyper.nonNull("DktClassifier", "kernel", kernel);
-    this.noiseVariance = Hyper.positive("DktClassifier", "noise variance", noiseVariance);
-    this.outputscale = Hyper.positive("DktClassifier", "output scale", outputscale);
-    this.lengthscale = Hyper.positive("DktClassifier", "length scale", lengthscale);
+    this.gp = new DeepKernel("DktClassifier", features, DeepKernel.Kind.valueOf(kernel.name()), noiseVariance,
+        outputscale, lengthscale);
     this.temperature = Hyper.positive("DktClassifier", "temperature", temperature);
   }
 
@@ -92,49 +83,21 @@ public final class DktClassifier implements MetaLearner {
 
   @Override
   public Params initialize(long seed, DataType dtype) {
-    Map<String, Tensor> m = new LinkedHashMap<>();
-    features.init(seed, dtype).entries().forEach(e -> m.put(DeepKernelTransfer.FEATURES + e.getKey(), e.getValue()));
-    m.put(DeepKernelTransfer.LOG_OUTPUTSCALE, scalar(Math.log(outputscale), dtype, DeepKernelTransfer.LOG_OUTPUTSCALE));
-    if (kernel == Kernel.RBF) {
-      m.put(DeepKernelTransfer.LOG_LENGTHSCALE,
-          scalar(Math.log(lengthscale), dtype, DeepKernelTransfer.LOG_LENGTHSCALE));
-    }
-    m.put(DeepKernelTransfer.LOG_NOISE, scalar(Math.log(noiseVariance), dtype, DeepKernelTransfer.LOG_NOISE));
-    return Params.of(m);
-  }
-
-  private static Tensor scalar(double v, DataType dtype, String name) {
-    return Tensor.variable(Nd4j.createFromArray(v).castTo(dtype), name);
+    return gp.initialize(seed, dtype);
   }
 
   /** φ(x) {@code [T, n, p]}: one forward pass of the feature network. */
   public Tensor features(Params meta, Tensor x) {
-    Tensor f = features.forward(Parts.part(meta, DeepKernelTransfer.FEATURES), x);
-    if (f.rank() != 3 || f.size(0) != x.size(0) || f.size(1) != x.size(1)) {
-      throw new IllegalStateException("DktClassifier: features must map [T, n, ...] to [T, n, p], got "
-          + Arrays.toString(f.shape()) + " for input " + Arrays.toString(x.shape()));
-    }
-    return f;
+    return gp.features(meta, x);
   }
 
   /** κ(U, V) {@code [T, n, m]} for features U {@code [T, n, p]}, V {@code [T, m, p]}. */
   Tensor kernel(Params meta, Tensor u, Tensor v) {
-    Tensor s2 = Ops.exp(meta.get(DeepKernelTransfer.LOG_OUTPUTSCALE));
-    switch (kernel) {
-      case LINEAR:
-        return Ops.mul(Ops.matmul(u, v, false, true), s2);
-      case COSINE:
-        return Ops.mul(Ops.cosineSimilarity(u, v, COSINE_EPS), s2);
-      default:
-        Tensor inv2l2 = Ops.mulScalar(Ops.exp(Ops.mulScalar(meta.get(DeepKernelTransfer.LOG_LENGTHSCALE), -2)), 0.5);
-        return Ops.mul(Ops.exp(Ops.neg(Ops.mul(Ops.squaredDistances(u, v), inv2l2))), s2);
-    }
+    return gp.kernel(meta, u, v);
   }
 
-  /** Cholesky factor of k(Z, Z) + σ² I, {@code [T, n, n]}, on the tape. */
   private Tensor gramFactor(Params meta, Tensor z) {
-    Tensor eye = Tensor.constant(Nd4j.eye(z.size(1)).castTo(z.dtype()));
-    return Cholesky.factor(Ops.add(kernel(meta, z, z), Ops.mul(eye, Ops.exp(meta.get(DeepKernelTransfer.LOG_NOISE)))));
+    return gp.gramFactor(meta, z);
   }
 
   /** One-vs-rest regression targets 2y − 1 ∈ {−1, +1} of one-hot labels. */

@@ -145,15 +145,20 @@ public final class MamlRl {
     Params phi = theta.expand(goals.length);
     for (int k = 0; k < steps; k++) {
       Trajectories batch = policy.rollout(phi, goals, config.episodes(), config.horizon(), seed * 31 + k);
-      Tensor loss = Ops.sum(surrogate(phi, batch, advantages(batch)), false);
-      List<Tensor> g = Autodiff.grad(List.of(loss), null, phi.tensors(), createGraph, true);
-      List<Tensor> next = new ArrayList<>(g.size());
-      for (int i = 0; i < g.size(); i++) {
-        next.add(Ops.sub(phi.tensors().get(i), Ops.mulScalar(g.get(i), config.innerLr())));
-      }
-      phi = Params.of(phi.names(), next);
+      phi = innerStep(phi, batch, advantages(batch), createGraph);
     }
     return phi;
+  }
+
+  // One REINFORCE step φ − α ∇ Σ_tasks surrogate on a batch with its advantages.
+  private Params innerStep(Params phi, Trajectories batch, double[][][] advantages, boolean createGraph) {
+    Tensor loss = Ops.sum(surrogate(phi, batch, advantages), false);
+    List<Tensor> g = Autodiff.grad(List.of(loss), null, phi.tensors(), createGraph, true);
+    List<Tensor> next = new ArrayList<>(g.size());
+    for (int i = 0; i < g.size(); i++) {
+      next.add(Ops.sub(phi.tensors().get(i), Ops.mulScalar(g.get(i), config.innerLr())));
+    }
+    return Params.of(phi.names(), next);
   }
 
   /** The meta-loss: mean over tasks of L(φ) on fresh rollouts of φ, differentiable in θ. */
@@ -200,15 +205,8 @@ public final class MamlRl {
       double[][][] adv = advantages(batch);
       inner.add(batch);
       innerAdv.add(adv);
-      Tensor loss = Ops.sum(surrogate(phi, batch, adv), false);
-      List<Tensor> g = Autodiff.grad(List.of(loss), null, phi.tensors(), false, true);
-      List<Tensor> next = new ArrayList<>(g.size());
-      try (GradMode.Scope ng = GradMode.noGrad()) {
-        for (int i = 0; i < g.size(); i++) {
-          next.add(Ops.sub(phi.tensors().get(i), Ops.mulScalar(g.get(i), config.innerLr())).asVariable());
-        }
-      }
-      phi = Params.of(phi.names(), next);
+      // Values only: fresh leaves for the next step's gradient.
+      phi = innerStep(phi, batch, adv, false).detach().asVariables();
     }
     Trajectories post = policy.rollout(phi, goals, config.episodes(), config.horizon(), seed * 31 + 1_000_003L);
     double[][][] postAdv = advantages(post);
@@ -228,13 +226,7 @@ public final class MamlRl {
   public Params adapt(Params theta, MetaBatch b) {
     Params phi = theta.expand(b.post().tasks());
     for (int k = 0; k < b.inner().size(); k++) {
-      Tensor loss = Ops.sum(surrogate(phi, b.inner().get(k), b.innerAdvantages().get(k)), false);
-      List<Tensor> g = Autodiff.grad(List.of(loss), null, phi.tensors(), true, true);
-      List<Tensor> next = new ArrayList<>(g.size());
-      for (int i = 0; i < g.size(); i++) {
-        next.add(Ops.sub(phi.tensors().get(i), Ops.mulScalar(g.get(i), config.innerLr())));
-      }
-      phi = Params.of(phi.names(), next);
+      phi = innerStep(phi, b.inner().get(k), b.innerAdvantages().get(k), true);
     }
     return phi;
   }
